@@ -1,0 +1,1 @@
+"""The hotline as data plus a tiny pure engine."""

@@ -1,0 +1,64 @@
+"""Load the content files (one per language) into Flows, validated before anything uses them."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import replace
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flows.model import Flow, Flows, Node, Option
+from flows.validate import ContentError, validate
+
+CONTENT_DIR = Path(__file__).parent / "content"
+
+
+def load_flows(directory: Path = CONTENT_DIR) -> Flows:
+    """Every `<lang>.toml` in `directory`, parsed and validated; raises ContentError if any is wrong."""
+    flows = {}
+    for path in sorted(directory.glob("*.toml")):
+        with path.open("rb") as f:
+            flow = parse_flow(tomllib.load(f), path.name)
+        flows[flow.lang] = flow
+    if not flows:
+        raise ContentError(f"no content files (*.toml) in {directory}")
+    validate(flows)
+    return flows
+
+
+def parse_flow(data: Mapping[str, Any], name: str = "content") -> Flow:
+    """One language's content, as read from TOML, into a Flow (shape only; validate() checks sense)."""
+    try:
+        nodes = {
+            node_id: Node(
+                id=node_id,
+                sms=tuple(raw["sms"]),
+                voice=tuple(raw["voice"]),
+                options=tuple(Option(**o) for o in raw.get("options", ())),
+            )
+            for node_id, raw in data["nodes"].items()
+        }
+        flow = Flow(
+            lang=data["lang"],
+            nodes=nodes,
+            texts=dict(data["texts"]),
+            keywords={k: frozenset(w.upper() for w in v) for k, v in data["keywords"].items()},
+            source=dict(data["source"]),
+            root=data.get("root", "main"),
+        )
+    except (KeyError, TypeError) as exc:
+        raise ContentError(f"{name}: malformed content: {exc!r}") from exc
+    return replace(flow, parents=tree_parents(flow))
+
+
+def tree_parents(flow: Flow) -> dict[str, str]:
+    """Each node's parent: the first node, breadth-first from the root, that leads to it."""
+    parents: dict[str, str] = {}
+    queue = [flow.root]
+    for node_id in queue:
+        for option in flow.nodes[node_id].options if node_id in flow.nodes else ():
+            if option.target not in parents and option.target != flow.root:
+                parents[option.target] = node_id
+                queue.append(option.target)
+    return parents

@@ -1,0 +1,86 @@
+"""The SMS conversation: one text in, at most one short text out."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flows.model import Flow, Flows, Outcome, State
+from flows.text import Command, choice, classify
+
+
+def page_text(flow: Flow, node_id: str, page: int) -> str:
+    """One page of a node as a text: the page, then its options (on the last page), then a footer."""
+    node = flow.nodes[node_id]
+    lines = [node.sms[page]]
+    if page + 1 < len(node.sms):
+        return "\n".join([*lines, flow.text("more_footer")])
+    return "\n".join([*lines, *_choices(flow, node_id)])
+
+
+def sorry_text(flow: Flow, node_id: str, page: int) -> str:
+    """What an unrecognised reply gets: a short apology and the choices open from here."""
+    node = flow.nodes[node_id]
+    if page + 1 < len(node.sms):
+        return "\n".join([flow.text("sorry"), flow.text("more_footer")])
+    return "\n".join([flow.text("sorry"), *_choices(flow, node_id)])
+
+
+def start_text(flow: Flow) -> str:
+    """The first text of a conversation: who we are, the notice, the main menu."""
+    return "\n".join([flow.text("welcome"), flow.text("notice"), page_text(flow, flow.root, 0)])
+
+
+def no_more_text(flow: Flow, node_id: str) -> str:
+    """MORE on the last page of a part: say so, and show the choices."""
+    return "\n".join([flow.text("no_more"), *_choices(flow, node_id)])
+
+
+def _choices(flow: Flow, node_id: str) -> list[str]:
+    node = flow.nodes[node_id]
+    options = [f"{o.key} {o.label}" for o in node.options]
+    footer = flow.text("root_footer") if node_id == flow.root else flow.text("footer")
+    return [*options, footer]
+
+
+def sms_step(flows: Flows, state: State, text: str, opt_out_type: str = "") -> Outcome:
+    """Answer one incoming text."""
+    flow = flows[state.lang]
+    command = classify(text, flow.keywords["start"], dict(flow.keywords))
+    counted = replace(state, steps=state.steps + 1)
+
+    if command is Command.OPT_OUT:
+        return Outcome(replace(counted, opted_out=True, node="", page=0))
+    if command is Command.OPT_IN and state.opted_out:
+        # Twilio has already answered START with its own confirmation.
+        return Outcome(replace(counted, opted_out=False, node="", page=0))
+    if command is Command.HELP:
+        # With Advanced Opt-Out, Twilio has sent our HELP text already (OptOutType=HELP).
+        return Outcome(counted, () if opt_out_type == "HELP" else (flow.text("help"),))
+    if state.opted_out:
+        return Outcome(counted)
+    if command in (Command.START, Command.OPT_IN) or not state.node:
+        return _show(flow, counted, flow.root, 0, start_text(flow))
+    return _navigate(flow, counted, command, text)
+
+
+def _navigate(flow: Flow, state: State, command: Command, text: str) -> Outcome:
+    node = flow.nodes[state.node]
+    if command is Command.MENU:
+        return _show(flow, state, flow.root, 0)
+    if command is Command.BACK:
+        if state.page > 0:
+            return _show(flow, state, state.node, state.page - 1)
+        return _show(flow, state, flow.parents.get(state.node, flow.root), 0)
+    if command is Command.MORE:
+        if state.page + 1 < len(node.sms):
+            return _show(flow, state, state.node, state.page + 1)
+        return Outcome(state, (no_more_text(flow, state.node),))
+    option = node.option(choice(text)) if command is Command.CHOICE else None
+    if option is not None:
+        return _show(flow, state, option.target, 0)
+    return Outcome(state, (sorry_text(flow, state.node, state.page),))
+
+
+def _show(flow: Flow, state: State, node_id: str, page: int, text: str = "") -> Outcome:
+    new = replace(state, node=node_id, page=page)
+    return Outcome(new, (text or page_text(flow, node_id, page),))

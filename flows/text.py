@@ -1,0 +1,87 @@
+"""Read what a person texted or said: normalise it, recognise keywords, digits and typos."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from enum import Enum
+
+# Only this much of a message is ever looked at: keywords and choices are short.
+MAX_READ = 64
+
+# Twilio's default keywords (single word, any case); Twilio blocks or unblocks the number itself.
+OPT_OUT = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"})
+OPT_IN = frozenset({"START", "UNSTOP", "YES"})
+HELP = frozenset({"HELP", "INFO"})
+
+
+class Command(str, Enum):
+    """What a message means before any menu is consulted."""
+
+    OPT_OUT = "opt_out"
+    OPT_IN = "opt_in"
+    HELP = "help"
+    START = "start"
+    MENU = "menu"
+    BACK = "back"
+    MORE = "more"
+    CHOICE = "choice"
+    OTHER = "other"
+
+
+_NOT_WORD = re.compile(r"[^A-Z0-9]+")
+
+
+def normalise(text: str) -> str:
+    """Upper-case ASCII words separated by single spaces: ' Señor,  secnd!! ' -> 'SENOR SECND'."""
+    decomposed = unicodedata.normalize("NFKD", text[:MAX_READ])
+    ascii_only = decomposed.encode("ascii", "ignore").decode().upper()
+    return _NOT_WORD.sub(" ", ascii_only).strip()
+
+
+def near(word: str, keyword: str) -> bool:
+    """True when `word` is `keyword` or one typo away (a letter missing, extra, wrong or swapped)."""
+    if word == keyword:
+        return True
+    if len(keyword) < 5 or abs(len(word) - len(keyword)) > 1:
+        return False
+    return _one_edit(word, keyword)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if len(a) == len(b):
+        diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(diffs) == 1:
+            return True
+        i = diffs[0] if len(diffs) == 2 else -1
+        return i >= 0 and diffs[1] == i + 1 and a[i] == b[i + 1] and a[i + 1] == b[i]
+    short, long = sorted((a, b), key=len)
+    i = next((k for k, (x, y) in enumerate(zip(short, long)) if x != y), len(short))
+    return short[i:] == long[i + 1 :]
+
+
+def classify(text: str, start_words: frozenset[str], words: dict[str, frozenset[str]]) -> Command:
+    """The command a message carries; `words` gives each navigation command's words per language."""
+    norm = normalise(text)
+    if not norm:
+        return Command.OTHER
+    if norm in OPT_OUT:
+        return Command.OPT_OUT
+    if norm in OPT_IN:
+        return Command.OPT_IN
+    if norm in HELP:
+        return Command.HELP
+    if norm.isdigit():
+        return Command.MENU if norm == "0" else Command.CHOICE
+    for command in (Command.MENU, Command.BACK, Command.MORE):
+        if norm in words.get(command.value, frozenset()):
+            return command
+    if any(near(w, k) for w in norm.split(" ")[:3] for k in start_words):
+        return Command.START
+    return Command.OTHER
+
+
+def choice(text: str) -> str:
+    """The digits of a numeric reply ('2.' -> '2'), or ''."""
+    norm = normalise(text)
+    return norm if norm.isdigit() else ""

@@ -1,0 +1,94 @@
+"""Check content before it is used: a sound graph, the same shape in every language, budgets kept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from flows.model import Flow, Flows
+from flows.segments import measure
+from flows.sms import no_more_text, page_text, sorry_text, start_text
+
+SMS_MAX_SEGMENTS = 2
+VOICE_MAX_SECONDS = 45.0
+WORDS_PER_SECOND = 150 / 60
+REQUIRED_TEXTS = (
+    "welcome notice root_footer footer more_footer sorry no_more help unavailable"
+).split()
+REQUIRED_KEYWORDS = ("start", "menu", "back", "more")
+
+
+class ContentError(ValueError):
+    """A content file is malformed, inconsistent or over budget."""
+
+
+def validate(flows: Flows) -> None:
+    """Raise ContentError listing every problem found in `flows`."""
+    problems = [p for flow in flows.values() for p in _flow_problems(flow)]
+    problems += list(_shape_problems(flows))
+    if problems:
+        raise ContentError("content is not valid:\n  " + "\n  ".join(problems))
+
+
+def spoken_seconds(text: str) -> float:
+    """How long text-to-speech takes to say `text`, at 150 words a minute."""
+    return len(text.split()) / WORDS_PER_SECOND
+
+
+def sms_texts(flow: Flow) -> Iterator[tuple[str, str]]:
+    """Every text the SMS line can send in this language, each with a name saying where it is used."""
+    yield "start", start_text(flow)
+    for name in ("help", "unavailable"):
+        yield name, flow.text(name)
+    for node in flow.nodes.values():
+        for page in range(len(node.sms)):
+            yield f"{node.id}[{page}]", page_text(flow, node.id, page)
+            yield f"{node.id}[{page}] sorry", sorry_text(flow, node.id, page)
+        yield f"{node.id} no more", no_more_text(flow, node.id)
+
+
+def _flow_problems(flow: Flow) -> Iterator[str]:
+    lang = flow.lang
+    missing = [t for t in REQUIRED_TEXTS if t not in flow.texts]
+    missing += [f"keywords.{k}" for k in REQUIRED_KEYWORDS if k not in flow.keywords]
+    if flow.root not in flow.nodes:
+        missing.append(f"root node {flow.root!r}")
+    if missing:
+        yield f"{lang}: missing {', '.join(missing)}"
+        return
+    for node in flow.nodes.values():
+        if not node.sms or not node.voice:
+            yield f"{lang}: {node.id} needs at least one SMS page and one voice page"
+        keys = [o.key for o in node.options]
+        if len(set(keys)) != len(keys) or any(k not in "12345678" or len(k) != 1 for k in keys):
+            yield f"{lang}: {node.id} option keys must be distinct digits 1-8, got {keys}"
+        for option in node.options:
+            if option.target not in flow.nodes:
+                yield f"{lang}: {node.id} option {option.key} leads to unknown node {option.target!r}"
+    unreachable = set(flow.nodes) - set(flow.parents) - {flow.root}
+    if unreachable:
+        yield f"{lang}: nodes not reachable from {flow.root}: {sorted(unreachable)}"
+    if any(not node.sms or not node.voice for node in flow.nodes.values()):
+        return
+    for name, text in sms_texts(flow):
+        m = measure(text)
+        if not m.is_gsm7 or m.segments > SMS_MAX_SEGMENTS:
+            yield (
+                f"{lang}: SMS {name} is {m.encoding}, {m.characters} chars, {m.segments} segments"
+                f" (budget: GSM-7, {SMS_MAX_SEGMENTS}); non-GSM: {list(m.non_gsm)}"
+            )
+    for node in flow.nodes.values():
+        for page, text in enumerate(node.voice):
+            seconds = spoken_seconds(text)
+            if seconds > VOICE_MAX_SECONDS:
+                yield f"{lang}: voice {node.id}[{page}] takes {seconds:.0f} s (budget {VOICE_MAX_SECONDS:.0f} s)"
+
+
+def _shape_problems(flows: Flows) -> Iterator[str]:
+    shapes = {
+        lang: {n.id: [(o.key, o.target) for o in n.options] for n in flow.nodes.values()}
+        for lang, flow in flows.items()
+    }
+    first_lang, first = next(iter(shapes.items()))
+    for lang, shape in shapes.items():
+        if shape != first:
+            yield f"{lang}: nodes or options differ from {first_lang}"

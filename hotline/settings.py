@@ -1,0 +1,63 @@
+"""Settings, read once from the environment into a frozen value; bad values fail fast and clearly."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+TWILIO_API = "https://api.twilio.com"
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
+
+
+class SettingsError(ValueError):
+    """The environment is missing a setting or has a bad one."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the hotline is configured with. Only `from_env` reads the environment."""
+
+    redis_url: str
+    twilio_auth_token: str
+    secret_key: str
+    twilio_account_sid: str = ""
+    twilio_phone_number: str = ""
+    twilio_api_base_url: str = TWILIO_API
+    public_base_url: str = ""
+    trust_proxy: bool = False
+    conversation_ttl: int = 24 * 3600
+    social_worker_line: str = "+18008134673"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Parse `env` (normally os.environ); raise SettingsError naming every problem."""
+        problems = [
+            f"{name} is not set"
+            for name in ("REDIS_URL", "TWILIO_AUTH_TOKEN", "HOTLINE_SECRET")
+            if not env.get(name)
+        ]
+        sid = env.get("TWILIO_ACCOUNT_SID", "")
+        if sid and not _ACCOUNT_SID.match(sid):
+            problems.append("TWILIO_ACCOUNT_SID must look like AC followed by 32 hex digits")
+        for name in ("TWILIO_PHONE_NUMBER", "SOCIAL_WORKER_LINE"):
+            if env.get(name) and not _E164.match(env[name]):
+                problems.append(f"{name} must be an E.164 number such as +18005551212")
+        ttl = env.get("CONVERSATION_TTL", str(cls.conversation_ttl))
+        if not ttl.isdigit() or int(ttl) <= 0:
+            problems.append("CONVERSATION_TTL must be a whole number of seconds")
+        if problems:
+            raise SettingsError("bad settings: " + "; ".join(problems))
+        return cls(
+            redis_url=env["REDIS_URL"],
+            twilio_auth_token=env["TWILIO_AUTH_TOKEN"],
+            secret_key=env["HOTLINE_SECRET"],
+            twilio_account_sid=sid,
+            twilio_phone_number=env.get("TWILIO_PHONE_NUMBER", ""),
+            twilio_api_base_url=env.get("TWILIO_API_BASE_URL", TWILIO_API).rstrip("/"),
+            public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
+            trust_proxy=env.get("TRUST_PROXY", "").lower() in ("1", "true", "yes"),
+            conversation_ttl=int(ttl),
+            social_worker_line=env.get("SOCIAL_WORKER_LINE") or cls.social_worker_line,
+        )

@@ -1,0 +1,137 @@
+"""ConversationStore: each conversation's state in Redis, advanced atomically, replays recognised.
+
+One step costs two round trips: a script that loads the state (and the durable opt-out flag),
+and a compare-and-set script that saves the new state only if nobody else saved first. A
+conversation is keyed by a keyed hash of the phone number (or call id), never the number, with
+a Redis Cluster hash tag so that its keys share a slot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import redis
+
+from flows.model import Outcome, State
+
+# A Twilio retry comes within seconds; remembering the last few message ids is enough.
+REMEMBERED_IDS = 3
+MAX_ATTEMPTS = 100
+
+_LOAD = """
+return {redis.call('GET', KEYS[1]) or '', redis.call('EXISTS', KEYS[2])}
+"""
+
+# ARGV: expected value ('' = none), new value, ttl seconds, opt-out ('1' set, '0' clear, '' keep).
+_SWAP = """
+local current = redis.call('GET', KEYS[1]) or ''
+if current ~= ARGV[1] then
+  return {0, current, redis.call('EXISTS', KEYS[2])}
+end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+if ARGV[4] == '1' then redis.call('SET', KEYS[2], '1')
+elseif ARGV[4] == '0' then redis.call('DEL', KEYS[2]) end
+return {1, '', 0}
+"""
+
+
+class StoreBusy(RuntimeError):
+    """A conversation changed under us on every attempt (a flood from one number)."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """What is saved for a conversation: its state, recent message ids, the state before the last."""
+
+    state: State
+    ids: tuple[str, ...] = ()
+    before_last: State | None = None
+
+    def encode(self) -> str:
+        """Compact JSON: a few dozen bytes a conversation."""
+        body = {"s": _pack(self.state), "i": list(self.ids)}
+        if self.before_last is not None:
+            body["b"] = _pack(self.before_last)
+        return json.dumps(body, separators=(",", ":"))
+
+    @classmethod
+    def decode(cls, raw: str, opted_out: bool) -> Record:
+        """The record behind `raw` ('' for a new conversation); the durable opt-out flag wins."""
+        if not raw:
+            return cls(State(opted_out=opted_out))
+        body = json.loads(raw)
+        before = _unpack(body["b"]) if "b" in body else None
+        return cls(replace(_unpack(body["s"]), opted_out=opted_out), tuple(body["i"]), before)
+
+
+def _pack(state: State) -> list[object]:
+    return [state.lang, state.node, state.page, state.steps, state.misses, int(state.opted_out)]
+
+
+def _unpack(packed: list) -> State:
+    lang, node, page, steps, misses, opted_out = packed
+    return State(lang, node, page, steps, misses, bool(opted_out))
+
+
+@dataclass(frozen=True)
+class Advanced:
+    """The outcome of a step, and whether it was a replay (effects already handed off)."""
+
+    outcome: Outcome
+    replayed: bool = False
+
+
+class ConversationStore:
+    """Load, step and save conversations in Redis."""
+
+    def __init__(self, connection: redis.Redis, secret: str, ttl: int, prefix: str = "hotline") -> None:
+        self._redis = connection
+        self._secret = secret.encode()
+        self._ttl = ttl
+        self._prefix = prefix
+        self._load = connection.register_script(_LOAD)
+        self._swap = connection.register_script(_SWAP)
+
+    def tag(self, who: str) -> str:
+        """A keyed hash of a phone number or call id: stable, short, and not reversible."""
+        return hashlib.blake2b(who.encode(), key=self._secret[:64], digest_size=10).hexdigest()
+
+    def keys(self, channel: str, who: str) -> list[str]:
+        """The conversation key and the opt-out key of `who`, in one cluster slot."""
+        tag = self.tag(who)
+        return [f"{self._prefix}:{{{tag}}}:{channel}", f"{self._prefix}:{{{tag}}}:optout"]
+
+    def advance(self, channel: str, who: str, event_id: str, step: Callable[[State], Outcome]) -> Advanced:
+        """Apply `step` to the saved state and save the result, atomically; replay a known event."""
+        keys = self.keys(channel, who)
+        raw, opted_out = self._load(keys=keys)
+        for _ in range(MAX_ATTEMPTS):
+            record = Record.decode(_text(raw), bool(opted_out))
+            if event_id in record.ids:
+                return _replay(record, event_id, step)
+            outcome = step(record.state)
+            saved = Record(outcome.state, (*record.ids, event_id)[-REMEMBERED_IDS:], record.state)
+            flag = "" if outcome.state.opted_out == record.state.opted_out else str(int(outcome.state.opted_out))
+            done, raw, opted_out = self._swap(keys=keys, args=[_text(raw), saved.encode(), self._ttl, flag])
+            if done:
+                return Advanced(outcome)
+        raise StoreBusy(f"conversation {keys[0]} kept changing")
+
+    def load(self, channel: str, who: str) -> State:
+        """The saved state of a conversation (a fresh one if there is none)."""
+        raw, opted_out = self._load(keys=self.keys(channel, who))
+        return Record.decode(_text(raw), bool(opted_out)).state
+
+
+def _replay(record: Record, event_id: str, step: Callable[[State], Outcome]) -> Advanced:
+    """The same answer as the first time for the latest event; nothing for older ones."""
+    if event_id == record.ids[-1] and record.before_last is not None:
+        return Advanced(step(record.before_last), replayed=True)
+    return Advanced(Outcome(record.state), replayed=True)
+
+
+def _text(raw: bytes | str) -> str:
+    return raw.decode() if isinstance(raw, bytes) else raw
