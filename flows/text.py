@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from enum import Enum
+from enum import StrEnum
 
 # Only this much of a message is ever looked at: keywords and choices are short.
 MAX_READ = 64
@@ -15,7 +15,7 @@ OPT_IN = frozenset({"START", "UNSTOP", "YES"})
 HELP = frozenset({"HELP", "INFO"})
 
 
-class Command(str, Enum):
+class Command(StrEnum):
     """What a message means before any menu is consulted."""
 
     OPT_OUT = "opt_out"
@@ -56,7 +56,7 @@ def _one_edit(a: str, b: str) -> bool:
         i = diffs[0] if len(diffs) == 2 else -1
         return i >= 0 and diffs[1] == i + 1 and a[i] == b[i + 1] and a[i + 1] == b[i]
     short, long = sorted((a, b), key=len)
-    i = next((k for k, (x, y) in enumerate(zip(short, long)) if x != y), len(short))
+    i = next((k for k, (x, y) in enumerate(zip(short, long, strict=False)) if x != y), len(short))
     return short[i:] == long[i + 1 :]
 
 

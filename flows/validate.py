@@ -11,9 +11,7 @@ from flows.sms import no_more_text, page_text, sorry_text, start_text
 SMS_MAX_SEGMENTS = 2
 VOICE_MAX_SECONDS = 45.0
 WORDS_PER_SECOND = 150 / 60
-REQUIRED_TEXTS = (
-    "welcome notice root_footer footer more_footer sorry no_more help unavailable"
-).split()
+REQUIRED_TEXTS = ["welcome", "notice", "root_footer", "footer", "more_footer", "sorry", "no_more", "help", "unavailable"]
 REQUIRED_KEYWORDS = ("start", "menu", "back", "more")
 
 

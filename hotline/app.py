@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from flows.content import load_flows
 from flows.model import Flows
+from hotline import logs
 from hotline.settings import Settings
 from hotline.store import ConversationStore
 
@@ -33,6 +34,7 @@ class Hotline:
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the hotline's WSGI app (settings from the environment unless given)."""
     settings = settings or Settings.from_env(os.environ)
+    logs.install()
     app = Flask(__name__)
     app.config["SECRET_KEY"] = settings.secret_key
     if settings.trust_proxy:

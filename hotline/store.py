@@ -87,7 +87,9 @@ class Advanced:
 class ConversationStore:
     """Load, step and save conversations in Redis."""
 
-    def __init__(self, connection: redis.Redis, secret: str, ttl: int, prefix: str = "hotline") -> None:
+    def __init__(
+        self, connection: redis.Redis, secret: str, ttl: int, prefix: str = "hotline"
+    ) -> None:
         self._redis = connection
         self._secret = secret.encode()
         self._ttl = ttl
@@ -104,7 +106,9 @@ class ConversationStore:
         tag = self.tag(who)
         return [f"{self._prefix}:{{{tag}}}:{channel}", f"{self._prefix}:{{{tag}}}:optout"]
 
-    def advance(self, channel: str, who: str, event_id: str, step: Callable[[State], Outcome]) -> Advanced:
+    def advance(
+        self, channel: str, who: str, event_id: str, step: Callable[[State], Outcome]
+    ) -> Advanced:
         """Apply `step` to the saved state and save the result, atomically; replay a known event."""
         keys = self.keys(channel, who)
         raw, opted_out = self._load(keys=keys)
@@ -114,8 +118,14 @@ class ConversationStore:
                 return _replay(record, event_id, step)
             outcome = step(record.state)
             saved = Record(outcome.state, (*record.ids, event_id)[-REMEMBERED_IDS:], record.state)
-            flag = "" if outcome.state.opted_out == record.state.opted_out else str(int(outcome.state.opted_out))
-            done, raw, opted_out = self._swap(keys=keys, args=[_text(raw), saved.encode(), self._ttl, flag])
+            flag = (
+                ""
+                if outcome.state.opted_out == record.state.opted_out
+                else str(int(outcome.state.opted_out))
+            )
+            done, raw, opted_out = self._swap(
+                keys=keys, args=[_text(raw), saved.encode(), self._ttl, flag]
+            )
             if done:
                 return Advanced(outcome)
         raise StoreBusy(f"conversation {keys[0]} kept changing")

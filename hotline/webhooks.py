@@ -38,6 +38,12 @@ def sms() -> Response:
     result = h.store.advance(
         "sms", form.get("From", ""), form.get("MessageSid", ""), lambda s: step(h.flows, s, event)
     )
+    log.info(
+        "sms conversation %s at %s%s",
+        h.store.tag(form.get("From", ""))[:8],
+        result.outcome.state.node or "-",
+        " (replayed)" if result.replayed else "",
+    )
     return twiml.messages(result.outcome.replies)
 
 

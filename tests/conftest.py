@@ -6,7 +6,6 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import redis
@@ -34,8 +33,19 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("redis")
     socket = folder / "redis.sock"
     process = subprocess.Popen(
-        [binary, "--port", "0", "--unixsocket", str(socket), "--dir", str(folder),
-         "--save", "", "--appendonly", "no"],
+        [
+            binary,
+            "--port",
+            "0",
+            "--unixsocket",
+            str(socket),
+            "--dir",
+            str(folder),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
         stdout=subprocess.DEVNULL,
     )
     url = f"unix://{socket}"
@@ -112,15 +122,24 @@ class Phone:
 
 def sms_params(number: str, body: str, sid: str) -> dict[str, str]:
     return {
-        "MessageSid": sid, "SmsSid": sid, "AccountSid": ACCOUNT_SID, "From": number,
-        "To": "+15005550006", "Body": body, "NumMedia": "0", "NumSegments": "1",
-        "SmsStatus": "received", "ApiVersion": "2010-04-01",
+        "MessageSid": sid,
+        "SmsSid": sid,
+        "AccountSid": ACCOUNT_SID,
+        "From": number,
+        "To": "+15005550006",
+        "Body": body,
+        "NumMedia": "0",
+        "NumSegments": "1",
+        "SmsStatus": "received",
+        "ApiVersion": "2010-04-01",
     }
 
 
 def post_signed(client, path: str, params: dict[str, str], token: str = AUTH_TOKEN):
     return client.post(
-        path, data=params, headers={"X-Twilio-Signature": sign(PUBLIC_BASE_URL + path, params, token)}
+        path,
+        data=params,
+        headers={"X-Twilio-Signature": sign(PUBLIC_BASE_URL + path, params, token)},
     )
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 
 import redis
-
 from conftest import PUBLIC_BASE_URL, Phone, message_bodies, post_signed, sign, sms_params
+
 from flows.segments import measure
 
 
@@ -25,8 +25,15 @@ def test_every_part_is_reachable_and_every_reply_is_cheap(phone: Phone, flows) -
         replies += [r for _ in flow.nodes[option.target].sms[1:] for r in phone.text("MORE")]
         replies += phone.text("MENU")
     joined = "\n".join(replies)
-    for fact in ("1-800-422-6237", "800-813-4673", "I respect your opinion", "rare or unusual",
-                 "not responding", "radiation or surgical oncologist", "different medical institution"):
+    for fact in (
+        "1-800-422-6237",
+        "800-813-4673",
+        "I respect your opinion",
+        "rare or unusual",
+        "not responding",
+        "radiation or surgical oncologist",
+        "different medical institution",
+    ):
         assert fact in joined
     for reply in replies:
         m = measure(reply)
@@ -46,15 +53,23 @@ def test_unsigned_forged_and_wrong_url_requests_get_403(app, redis_url: str) -> 
     for headers in cases:
         assert client.post("/twilio/sms", data=params, headers=headers).status_code == 403
     tampered = {**params, "Body": "STOP"}
-    assert client.post("/twilio/sms", data=tampered, headers={"X-Twilio-Signature": good}).status_code == 403
+    assert (
+        client.post("/twilio/sms", data=tampered, headers={"X-Twilio-Signature": good}).status_code
+        == 403
+    )
     assert redis.Redis.from_url(redis_url).dbsize() == 0
-    assert client.post("/twilio/sms", data=params, headers={"X-Twilio-Signature": good}).status_code == 200
+    assert (
+        client.post("/twilio/sms", data=params, headers={"X-Twilio-Signature": good}).status_code
+        == 200
+    )
 
 
 def test_signature_with_default_port_is_accepted(app) -> None:
     params = sms_params("+15551230001", "SECOND", "SM" + "2" * 32)
     signature = sign("https://hotline.example.org:443/twilio/sms", params)
-    response = app.test_client().post("/twilio/sms", data=params, headers={"X-Twilio-Signature": signature})
+    response = app.test_client().post(
+        "/twilio/sms", data=params, headers={"X-Twilio-Signature": signature}
+    )
     assert response.status_code == 200
 
 
@@ -112,7 +127,9 @@ def test_anything_else_gets_sorry_and_the_menu(phone: Phone) -> None:
     phone.text("SECOND")
     for body in ("banana", "😀😀", "", "x" * 10_000, "99"):
         [reply] = phone.text(body)
-        assert reply.startswith("Sorry, I didn't catch that.") and "1 Talking to your doctor" in reply
+        assert (
+            reply.startswith("Sorry, I didn't catch that.") and "1 Talking to your doctor" in reply
+        )
 
 
 def test_conversation_keys_expire_and_hide_the_number(phone: Phone, redis_url: str) -> None:

@@ -1,0 +1,1 @@
+"""The hotline's edges: the Flask app, Twilio webhooks, Redis stores and the command line."""

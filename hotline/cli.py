@@ -1,0 +1,165 @@
+"""The `hotline` command: run the hotline locally, and text it from the terminal."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+import redis
+
+from hotline.phone import PhoneSimulator
+
+HOME = Path(".hotline")
+DEV_ENV = HOME / "dev.env"
+
+
+def dev_environment() -> dict[str, str]:
+    """The environment for a local run: os.environ over `.hotline/dev.env`, created on first use.
+
+    The dev file keeps a generated auth token and secret, so `hotline sms` signs what
+    `hotline run` checks, and conversations and opt-outs survive a restart.
+    """
+    saved = (
+        dict(line.split("=", 1) for line in DEV_ENV.read_text().splitlines() if "=" in line)
+        if DEV_ENV.exists()
+        else {}
+    )
+    defaults = {
+        "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+        "HOTLINE_SECRET": secrets.token_hex(32),
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_PHONE_NUMBER": "+15005550006",
+    }
+    if any(name not in saved for name in defaults):
+        saved = {**defaults, **saved}
+        HOME.mkdir(exist_ok=True)
+        DEV_ENV.write_text("".join(f"{k}={v}\n" for k, v in saved.items()))
+        DEV_ENV.chmod(0o600)
+    return {**saved, **os.environ}
+
+
+@click.group()
+def main() -> None:
+    """The second-opinion hotline."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, help="Port to listen on.")
+def run(host: str, port: int) -> None:
+    """Run the hotline: a private Redis (unless REDIS_URL is set) and the web app under gunicorn."""
+    env = dev_environment()
+    children: list[subprocess.Popen[bytes]] = []
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        if not env.get("REDIS_URL"):
+            env["REDIS_URL"] = _start_private_redis(children)
+        children.append(subprocess.Popen(web_command(f"{host}:{port}"), env=env))
+        click.echo(
+            f"hotline: listening on http://{host}:{port} (Redis: {env['REDIS_URL']})\n"
+            f"hotline: try it from another terminal with `.venv/bin/hotline sms`; Ctrl-C stops"
+        )
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        raise click.ClickException("a hotline process stopped; see its output above")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in reversed(children):
+            child.terminate()
+            child.wait(timeout=10)
+
+
+def web_command(bind: str) -> list[str]:
+    """Gunicorn serving the app, as the Procfile's `web` line does."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        bind,
+        "--workers",
+        "2",
+        "--threads",
+        "4",
+        "--access-logfile",
+        "-",
+        "--access-logformat",
+        "%(m)s %(U)s %(s)s %(M)sms",
+        "hotline.app:create_app()",
+    ]
+
+
+def _start_private_redis(children: list[subprocess.Popen[bytes]]) -> str:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise click.ClickException("redis-server is not installed: run `bash .ci/setup`")
+    folder = (HOME / "redis").resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    socket = folder / "redis.sock"
+    children.append(
+        subprocess.Popen(
+            [
+                binary,
+                "--port",
+                "0",
+                "--unixsocket",
+                str(socket),
+                "--unixsocketperm",
+                "700",
+                "--dir",
+                str(folder),
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "everysec",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+    )
+    url = f"unix://{socket}"
+    for _ in range(200):
+        try:
+            redis.Redis.from_url(url).ping()
+            return url
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    raise click.ClickException(f"the private redis-server did not start (see {folder})")
+
+
+@main.command()
+@click.argument("message", required=False)
+@click.option(
+    "--url", default="http://127.0.0.1:5000", show_default=True, help="The running hotline."
+)
+@click.option("--from", "number", default="+15555550100", show_default=True, help="Your number.")
+def sms(message: str | None, url: str, number: str) -> None:
+    """Text the running hotline as Twilio would: one MESSAGE, or a conversation typed line by line."""
+    env = dev_environment()
+    phone = PhoneSimulator(url, env["TWILIO_AUTH_TOKEN"], number, env.get("PUBLIC_BASE_URL", ""))
+    if message is not None:
+        _show(phone.text(message))
+        return
+    click.echo("Type a message and press Enter (try SECOND). Ctrl-D ends.")
+    while True:
+        try:
+            line = input("you> ")
+        except EOFError:
+            click.echo()
+            return
+        _show(phone.text(line))
+
+
+def _show(replies: list[tuple[str, str]]) -> None:
+    if not replies:
+        click.echo("   (no reply)")
+    for text, cost in replies:
+        click.echo(click.style(f"   [{cost}]", dim=True))
+        click.echo("   " + text.replace("\n", "\n   "))

@@ -1,0 +1,1 @@
+"""RQ jobs and the worker: the hotline's slow work, off the webhook path."""
