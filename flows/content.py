@@ -33,8 +33,8 @@ def parse_flow(data: Mapping[str, Any], name: str = "content") -> Flow:
         nodes = {
             node_id: Node(
                 id=node_id,
-                sms=tuple(raw["sms"]),
-                voice=tuple(raw["voice"]),
+                sms=_strings(raw["sms"], f"{node_id}.sms"),
+                voice=_strings(raw["voice"], f"{node_id}.voice"),
                 options=tuple(Option(**o) for o in raw.get("options", ())),
             )
             for node_id, raw in data["nodes"].items()
@@ -43,13 +43,25 @@ def parse_flow(data: Mapping[str, Any], name: str = "content") -> Flow:
             lang=data["lang"],
             nodes=nodes,
             texts=dict(data["texts"]),
-            keywords={k: frozenset(w.upper() for w in v) for k, v in data["keywords"].items()},
+            keywords={
+                k: frozenset(w.upper() for w in _strings(v, f"keywords.{k}"))
+                for k, v in data["keywords"].items()
+            },
             source=dict(data["source"]),
+            tts_voice=data["voice"]["tts"],
+            speech_language=data["voice"]["language"],
             root=data.get("root", "main"),
         )
     except (KeyError, TypeError) as exc:
         raise ContentError(f"{name}: malformed content: {exc!r}") from exc
     return replace(flow, parents=tree_parents(flow))
+
+
+def _strings(value: object, where: str) -> tuple[str, ...]:
+    """A TOML list of strings as a tuple; a bare string would silently become its letters."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise TypeError(f"{where} must be a list of strings")
+    return tuple(value)
 
 
 def tree_parents(flow: Flow) -> dict[str, str]:
@@ -58,7 +70,11 @@ def tree_parents(flow: Flow) -> dict[str, str]:
     queue = [flow.root]
     for node_id in queue:
         for option in flow.nodes[node_id].options if node_id in flow.nodes else ():
-            if option.target not in parents and option.target != flow.root:
+            if (
+                option.target not in parents
+                and option.target in flow.nodes
+                and option.target != flow.root
+            ):
                 parents[option.target] = node_id
                 queue.append(option.target)
     return parents

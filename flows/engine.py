@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from flows.model import Channel, Event, Flows, Outcome, State
 from flows.sms import sms_step
+from flows.voice import voice_step
 
 
 def step(flows: Flows, state: State, event: Event) -> Outcome:
     """Take one step of a conversation."""
-    if not _fits(flows, state):
+    if not _fits(flows, state, event.channel):
         # State saved under older content: start over rather than fail.
-        state = State(steps=state.steps, opted_out=state.opted_out)
-    if event.channel is Channel.SMS:
-        return sms_step(flows, state, event.text, event.opt_out_type)
-    raise ValueError(f"no engine for channel {event.channel!r}")
+        lang = state.lang if state.lang in flows else next(iter(flows))
+        state = State(lang=lang, steps=state.steps, opted_out=state.opted_out)
+    if event.channel is Channel.VOICE:
+        return voice_step(flows, state, event)
+    return sms_step(flows, state, event.text, event.opt_out_type)
 
 
-def _fits(flows: Flows, state: State) -> bool:
+def _fits(flows: Flows, state: State, channel: Channel) -> bool:
     if state.lang not in flows:
         return False
     node = flows[state.lang].nodes.get(state.node) if state.node else None
-    return not state.node or (node is not None and state.page < len(node.sms))
+    if node is None:
+        return not state.node
+    return 0 <= state.page < len(node.voice if channel is Channel.VOICE else node.sms)

@@ -8,8 +8,34 @@ from enum import StrEnum
 
 
 class Channel(StrEnum):
+    """How a person reaches the hotline."""
+
     SMS = "sms"
     VOICE = "voice"
+
+
+class EventKind(StrEnum):
+    """What happened: input (text, keys or speech), a call arriving, silence, a transfer ending."""
+
+    INPUT = "input"
+    CALL = "call"
+    SILENCE = "silence"
+    DIAL_ENDED = "dial_ended"
+
+
+class EffectKind(StrEnum):
+    """Work the host does after saving the state."""
+
+    SEND_TEXT = "send_text"  # text the caller the SMS pages of node `arg`
+
+
+class Then(StrEnum):
+    """What a call does after the replies are spoken (an SMS step simply replies)."""
+
+    REPLY = "reply"
+    GATHER = "gather"
+    DIAL = "dial"
+    HANG_UP = "hang_up"
 
 
 @dataclass(frozen=True)
@@ -20,6 +46,7 @@ class Option:
     label: str
     target: str
     say: str
+    channel: str = ""  # "" for both channels, or the one channel that offers it
 
 
 @dataclass(frozen=True)
@@ -31,9 +58,13 @@ class Node:
     voice: tuple[str, ...]
     options: tuple[Option, ...] = ()
 
-    def option(self, key: str) -> Option | None:
-        """The option behind a key, if there is one."""
-        return next((o for o in self.options if o.key == key), None)
+    def options_for(self, channel: Channel) -> tuple[Option, ...]:
+        """The options this channel offers."""
+        return tuple(o for o in self.options if o.channel in ("", channel))
+
+    def option(self, key: str, channel: Channel) -> Option | None:
+        """The option behind a key on this channel, if there is one."""
+        return next((o for o in self.options_for(channel) if o.key == key), None)
 
 
 @dataclass(frozen=True)
@@ -45,6 +76,8 @@ class Flow:
     texts: Mapping[str, str]
     keywords: Mapping[str, frozenset[str]]
     source: Mapping[str, str]
+    tts_voice: str = "Polly.Joanna"
+    speech_language: str = "en-US"
     root: str = "main"
     parents: Mapping[str, str] = field(default_factory=dict)
 
@@ -70,20 +103,29 @@ class State:
 
 @dataclass(frozen=True)
 class Event:
-    """Something the person did: texted `text`, pressed `digits`, said `text`, or stayed silent."""
+    """Something the person did (texted or said `text`, pressed `digits`) or that happened to them.
+
+    The host supplies what the engine cannot know by itself: whether the caller's number can
+    get texts, whether the social workers' office is open now, and its hours as words.
+    """
 
     channel: Channel
     text: str = ""
     digits: str = ""
     confidence: float | None = None
     opt_out_type: str = ""
+    kind: EventKind = EventKind.INPUT
+    dial_status: str = ""
+    can_text: bool = False
+    office_open: bool = False
+    office_hours: str = ""
 
 
 @dataclass(frozen=True)
 class Effect:
     """Work for the host to do after the state is saved (`kind` names it, `arg` qualifies it)."""
 
-    kind: str
+    kind: EffectKind
     arg: str = ""
 
 
@@ -94,3 +136,4 @@ class Outcome:
     state: State
     replies: tuple[str, ...] = ()
     effects: tuple[Effect, ...] = field(default_factory=tuple)
+    then: Then = Then.REPLY

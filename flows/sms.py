@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flows.model import Flow, Flows, Outcome, State
+from flows.model import Channel, Flow, Flows, Outcome, State
 from flows.text import Command, choice, classify
 
 
@@ -19,15 +19,17 @@ def page_text(flow: Flow, node_id: str, page: int) -> str:
 
 def sorry_text(flow: Flow, node_id: str, page: int) -> str:
     """What an unrecognised reply gets: a short apology and the choices open from here."""
-    node = flow.nodes[node_id]
-    if page + 1 < len(node.sms):
+    if node_id == flow.root:
+        return "\n".join([flow.text("sorry"), page_text(flow, node_id, page)])
+    if page + 1 < len(flow.nodes[node_id].sms):
         return "\n".join([flow.text("sorry"), flow.text("more_footer")])
     return "\n".join([flow.text("sorry"), *_choices(flow, node_id)])
 
 
 def start_text(flow: Flow) -> str:
-    """The first text of a conversation: who we are, the notice, the main menu."""
-    return "\n".join([flow.text("welcome"), flow.text("notice"), page_text(flow, flow.root, 0)])
+    """The first text of a conversation: who we are, the notice, the main menu, how to stop."""
+    parts = [flow.text("welcome"), flow.text("notice"), page_text(flow, flow.root, 0)]
+    return "\n".join([*parts, flow.text("root_footer")])
 
 
 def no_more_text(flow: Flow, node_id: str) -> str:
@@ -37,9 +39,9 @@ def no_more_text(flow: Flow, node_id: str) -> str:
 
 def _choices(flow: Flow, node_id: str) -> list[str]:
     node = flow.nodes[node_id]
-    options = [f"{o.key} {o.label}" for o in node.options]
-    footer = flow.text("root_footer") if node_id == flow.root else flow.text("footer")
-    return [*options, footer]
+    options = [f"{o.key} {o.label}" for o in node.options_for(Channel.SMS)]
+    # The main menu is texted often: kept to one segment, it has no footer but its prompt.
+    return options if node_id == flow.root else [*options, flow.text("footer")]
 
 
 def sms_step(flows: Flows, state: State, text: str, opt_out_type: str = "") -> Outcome:
@@ -50,15 +52,15 @@ def sms_step(flows: Flows, state: State, text: str, opt_out_type: str = "") -> O
 
     if command is Command.OPT_OUT:
         return Outcome(replace(counted, opted_out=True, node="", page=0))
-    if command is Command.OPT_IN and state.opted_out:
-        # Twilio has already answered START with its own confirmation.
-        return Outcome(replace(counted, opted_out=False, node="", page=0))
+    if command is Command.OPT_IN:
+        # Twilio answers START, UNSTOP and YES itself; a second reply from us would only confuse.
+        return Outcome(replace(counted, opted_out=False))
     if command is Command.HELP:
         # With Advanced Opt-Out, Twilio has sent our HELP text already (OptOutType=HELP).
         return Outcome(counted, () if opt_out_type == "HELP" else (flow.text("help"),))
     if state.opted_out:
         return Outcome(counted)
-    if command in (Command.START, Command.OPT_IN) or not state.node:
+    if command is Command.START or not state.node:
         return _show(flow, counted, flow.root, 0, start_text(flow))
     return _navigate(flow, counted, command, text)
 
@@ -75,7 +77,7 @@ def _navigate(flow: Flow, state: State, command: Command, text: str) -> Outcome:
         if state.page + 1 < len(node.sms):
             return _show(flow, state, state.node, state.page + 1)
         return Outcome(state, (no_more_text(flow, state.node),))
-    option = node.option(choice(text)) if command is Command.CHOICE else None
+    option = node.option(choice(text), Channel.SMS) if command is Command.CHOICE else None
     if option is not None:
         return _show(flow, state, option.target, 0)
     return Outcome(state, (sorry_text(flow, state.node, state.page),))

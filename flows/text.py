@@ -34,7 +34,7 @@ _NOT_WORD = re.compile(r"[^A-Z0-9]+")
 
 def normalise(text: str) -> str:
     """Upper-case ASCII words separated by single spaces: ' Señor,  secnd!! ' -> 'SENOR SECND'."""
-    decomposed = unicodedata.normalize("NFKD", text[:MAX_READ])
+    decomposed = unicodedata.normalize("NFKD", text.strip()[:MAX_READ])
     ascii_only = decomposed.encode("ascii", "ignore").decode().upper()
     return _NOT_WORD.sub(" ", ascii_only).strip()
 

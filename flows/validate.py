@@ -7,12 +7,23 @@ from collections.abc import Iterator
 from flows.model import Flow, Flows
 from flows.segments import measure
 from flows.sms import no_more_text, page_text, sorry_text, start_text
+from flows.voice import CALLBACK_NODE, TALK, greeting, prompt, speakable
 
 SMS_MAX_SEGMENTS = 2
 VOICE_MAX_SECONDS = 45.0
 WORDS_PER_SECOND = 150 / 60
-REQUIRED_TEXTS = ["welcome", "notice", "root_footer", "footer", "more_footer", "sorry", "no_more", "help", "unavailable"]
-REQUIRED_KEYWORDS = ("start", "menu", "back", "more")
+REQUIRED_TEXTS = (
+    "welcome notice root_footer footer more_footer sorry no_more help unavailable"
+    " voice_welcome voice_notice voice_option voice_more voice_keys voice_root_keys"
+    " voice_wrong_key voice_not_understood voice_silence voice_help voice_offer voice_goodbye"
+    " voice_texted voice_no_text voice_connecting voice_closed voice_no_answer unavailable_voice"
+).split()
+REQUIRED_KEYWORDS = ("start", "menu", "back", "more", "repeat", "talk", "help")
+REQUIRED_NODES = (CALLBACK_NODE,)
+VOICE_LEADS = (
+    "voice_wrong_key voice_not_understood voice_silence voice_help voice_texted voice_no_text"
+    " voice_no_answer"
+).split()
 
 
 class ContentError(ValueError):
@@ -29,7 +40,19 @@ def validate(flows: Flows) -> None:
 
 def spoken_seconds(text: str) -> float:
     """How long text-to-speech takes to say `text`, at 150 words a minute."""
-    return len(text.split()) / WORDS_PER_SECOND
+    return len(speakable(text).split()) / WORDS_PER_SECOND
+
+
+def voice_prompts(flow: Flow) -> Iterator[tuple[str, str]]:
+    """Every prompt the voice line can say in one breath, each with a name saying where."""
+    yield "greeting", " ".join(greeting(flow))
+    for name in ("voice_offer", "voice_goodbye", "unavailable_voice"):
+        yield name, flow.text(name)
+    # A prompt may follow one short lead-in ("Sorry, that is not one of the choices."): budget the longest.
+    lead = max((flow.text(name) for name in VOICE_LEADS), key=spoken_seconds)
+    for node in flow.nodes.values():
+        for page in range(len(node.voice)):
+            yield f"{node.id}[{page}]", " ".join((lead, *prompt(flow, node.id, page)))
 
 
 def sms_texts(flow: Flow) -> Iterator[tuple[str, str]]:
@@ -48,8 +71,7 @@ def _flow_problems(flow: Flow) -> Iterator[str]:
     lang = flow.lang
     missing = [t for t in REQUIRED_TEXTS if t not in flow.texts]
     missing += [f"keywords.{k}" for k in REQUIRED_KEYWORDS if k not in flow.keywords]
-    if flow.root not in flow.nodes:
-        missing.append(f"root node {flow.root!r}")
+    missing += [f"node {n!r}" for n in (flow.root, *REQUIRED_NODES) if n not in flow.nodes]
     if missing:
         yield f"{lang}: missing {', '.join(missing)}"
         return
@@ -60,7 +82,9 @@ def _flow_problems(flow: Flow) -> Iterator[str]:
         if len(set(keys)) != len(keys) or any(k not in "12345678" or len(k) != 1 for k in keys):
             yield f"{lang}: {node.id} option keys must be distinct digits 1-8, got {keys}"
         for option in node.options:
-            if option.target not in flow.nodes:
+            if option.target == TALK and option.channel != "voice":
+                yield f"{lang}: {node.id} option {option.key} leads to {TALK}, which only voice can do"
+            elif option.target not in flow.nodes and option.target != TALK:
                 yield f"{lang}: {node.id} option {option.key} leads to unknown node {option.target!r}"
     unreachable = set(flow.nodes) - set(flow.parents) - {flow.root}
     if unreachable:
@@ -74,11 +98,10 @@ def _flow_problems(flow: Flow) -> Iterator[str]:
                 f"{lang}: SMS {name} is {m.encoding}, {m.characters} chars, {m.segments} segments"
                 f" (budget: GSM-7, {SMS_MAX_SEGMENTS}); non-GSM: {list(m.non_gsm)}"
             )
-    for node in flow.nodes.values():
-        for page, text in enumerate(node.voice):
-            seconds = spoken_seconds(text)
-            if seconds > VOICE_MAX_SECONDS:
-                yield f"{lang}: voice {node.id}[{page}] takes {seconds:.0f} s (budget {VOICE_MAX_SECONDS:.0f} s)"
+    for name, text in voice_prompts(flow):
+        seconds = spoken_seconds(text)
+        if seconds > VOICE_MAX_SECONDS:
+            yield f"{lang}: voice {name} takes {seconds:.0f} s (budget {VOICE_MAX_SECONDS:.0f} s)"
 
 
 def _shape_problems(flows: Flows) -> Iterator[str]:

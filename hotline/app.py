@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import redis
 from flask import Flask, current_app
+from rq import Queue
+from rq.serializers import JSONSerializer
 from twilio.request_validator import RequestValidator
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -14,6 +16,7 @@ from flows.content import load_flows
 from flows.model import Flows
 from hotline import logs
 from hotline.settings import Settings
+from hotline.outbox import QUEUE, Outbox
 from hotline.store import ConversationStore
 
 # Redis answers in well under a millisecond; a webhook must not hang waiting for a dead one.
@@ -22,13 +25,34 @@ REDIS_TIMEOUT = 1.0
 
 @dataclass(frozen=True)
 class Hotline:
-    """The resources every view shares."""
+    """The resources every view and job shares."""
 
     settings: Settings
     redis: redis.Redis
     flows: Flows
     store: ConversationStore
+    outbox: Outbox
     validator: RequestValidator
+
+
+def build_hotline(settings: Settings) -> Hotline:
+    """Connect to Redis, load the content, and build the stores on top."""
+    connection = redis.Redis.from_url(
+        settings.redis_url,
+        socket_timeout=REDIS_TIMEOUT,
+        socket_connect_timeout=REDIS_TIMEOUT,
+        health_check_interval=30,
+    )
+    store = ConversationStore(connection, settings.secret_key, settings.conversation_ttl)
+    queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
+    return Hotline(
+        settings=settings,
+        redis=connection,
+        flows=load_flows(),
+        store=store,
+        outbox=Outbox(connection, queue, store),
+        validator=RequestValidator(settings.twilio_auth_token),
+    )
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -39,19 +63,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["SECRET_KEY"] = settings.secret_key
     if settings.trust_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
-    connection = redis.Redis.from_url(
-        settings.redis_url,
-        socket_timeout=REDIS_TIMEOUT,
-        socket_connect_timeout=REDIS_TIMEOUT,
-        health_check_interval=30,
-    )
-    app.extensions["hotline"] = Hotline(
-        settings=settings,
-        redis=connection,
-        flows=load_flows(),
-        store=ConversationStore(connection, settings.secret_key, settings.conversation_ttl),
-        validator=RequestValidator(settings.twilio_auth_token),
-    )
+    app.extensions["hotline"] = build_hotline(settings)
     from hotline import webhooks
 
     app.register_blueprint(webhooks.bp)

@@ -1,4 +1,8 @@
-"""A phone in the terminal: text the hotline over HTTP, signing each request exactly as Twilio does."""
+"""A phone in the terminal (or in a test): text or call the hotline exactly as Twilio would.
+
+Each request is signed with the auth token; replies are read as TwiML, and a call follows
+<Gather> actions, <Redirect>s and <Dial> actions the way Twilio does.
+"""
 
 from __future__ import annotations
 
@@ -7,28 +11,30 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from twilio.request_validator import RequestValidator
 
 from flows.segments import measure
 
 HOTLINE_NUMBER = "+15005550006"
+ACCOUNT_SID = "AC" + "0" * 32
+
+# How a request reaches the hotline: (path with query, form params) -> TwiML bytes.
+Transport = Callable[[str, dict[str, str]], bytes]
 
 
-class PhoneSimulator:
-    """Posts signed webhooks to a running hotline and reads back its TwiML."""
+def http_transport(url: str, auth_token: str, public_base_url: str = "") -> Transport:
+    """POST signed requests to a running hotline at `url`."""
+    base = url.rstrip("/")
+    signed_base = (public_base_url or base).rstrip("/")
+    validator = RequestValidator(auth_token)
 
-    def __init__(self, url: str, auth_token: str, number: str, public_base_url: str = "") -> None:
-        self.url = url.rstrip("/")
-        self.public_base_url = (public_base_url or self.url).rstrip("/")
-        self.validator = RequestValidator(auth_token)
-        self.number = number
-
-    def post(self, path: str, params: dict[str, str]) -> bytes:
-        """POST `params` to `path` with Twilio's signature; the response body."""
-        signature = self.validator.compute_signature(self.public_base_url + path, params)
+    def post(path: str, params: dict[str, str]) -> bytes:
+        signature = validator.compute_signature(signed_base + path, params)
         request = urllib.request.Request(
-            self.url + path,
+            base + path,
             data=urllib.parse.urlencode(params).encode(),
             headers={"X-Twilio-Signature": signature},
         )
@@ -38,27 +44,134 @@ class PhoneSimulator:
         except urllib.error.HTTPError as error:
             raise SystemExit(f"the hotline answered HTTP {error.code}") from error
         except urllib.error.URLError as error:
-            raise SystemExit(f"cannot reach the hotline at {self.url}: {error.reason}") from error
+            raise SystemExit(f"cannot reach the hotline at {base}: {error.reason}") from error
 
-    def text(self, body: str) -> list[tuple[str, str]]:
-        """Send one text; each reply with what it costs ('GSM-7, 2 segments, 301 chars')."""
-        sid = "SM" + secrets.token_hex(16)
+    return post
+
+
+@dataclass(frozen=True)
+class Text:
+    """One text the hotline sent back, and what it costs."""
+
+    body: str
+
+    @property
+    def cost(self) -> str:
+        m = measure(self.body)
+        return f"{m.encoding}, {m.segments} segment(s), {m.characters} chars"
+
+
+class Texter:
+    """A phone texting the hotline."""
+
+    def __init__(self, post: Transport, number: str) -> None:
+        self.post = post
+        self.number = number
+
+    def text(self, body: str, sid: str = "") -> list[Text]:
+        """Send one text; the texts that come back."""
+        sid = sid or "SM" + secrets.token_hex(16)
         params = {
-            "MessageSid": sid,
-            "SmsSid": sid,
-            "AccountSid": "AC" + "0" * 32,
-            "From": self.number,
-            "To": HOTLINE_NUMBER,
-            "Body": body,
-            "NumMedia": "0",
-            "NumSegments": "1",
-            "SmsStatus": "received",
-            "ApiVersion": "2010-04-01",
-        }
+            "MessageSid": sid, "SmsSid": sid, "AccountSid": ACCOUNT_SID, "From": self.number,
+            "To": HOTLINE_NUMBER, "Body": body, "NumMedia": "0", "NumSegments": "1",
+            "SmsStatus": "received", "ApiVersion": "2010-04-01",
+        }  # fmt: skip
         root = ET.fromstring(self.post("/twilio/sms", params))
-        replies = []
-        for message in root.iter("Message"):
-            text = "".join(message.itertext())
-            m = measure(text)
-            replies.append((text, f"{m.encoding}, {m.segments} segment(s), {m.characters} chars"))
-        return replies
+        return [Text("".join(m.itertext())) for m in root.iter("Message")]
+
+
+@dataclass
+class Heard:
+    """What a caller heard since their last action, and where the call stands."""
+
+    prompts: list[str] = field(default_factory=list)
+    waiting: bool = False  # a <Gather> waits for keys or words
+    dialed: str = ""  # a <Dial> rang this number
+    ended: bool = False
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.prompts)
+
+
+class Caller:
+    """A phone calling the hotline, following its TwiML as Twilio does."""
+
+    MAX_HOPS = 50  # redirects in a row without the caller doing anything: a loop
+
+    def __init__(self, post: Transport, number: str, dial_status: str = "no-answer") -> None:
+        self.post = post
+        self.number = number
+        self.dial_status = dial_status
+        self.call_sid = "CA" + secrets.token_hex(16)
+        self._gather: ET.Element | None = None
+        self._rest: list[ET.Element] = []
+        self._hops = 0
+
+    def dial_in(self) -> Heard:
+        """Place the call."""
+        return self._run(self.post("/twilio/voice", self._params(CallStatus="ringing")))
+
+    def press(self, digits: str) -> Heard:
+        """Press keys at the waiting <Gather>."""
+        return self._answer(Digits=digits)
+
+    def say(self, words: str, confidence: float = 0.9) -> Heard:
+        """Speak at the waiting <Gather>."""
+        return self._answer(SpeechResult=words, Confidence=f"{confidence:.2f}")
+
+    def silence(self) -> Heard:
+        """Say nothing: the <Gather> times out and the call moves to the next verb."""
+        if self._gather is None:
+            raise RuntimeError("nothing is waiting for input")
+        self._gather = None
+        return self._follow(self._rest, Heard())
+
+    def _answer(self, **input: str) -> Heard:
+        if self._gather is None:
+            raise RuntimeError("nothing is waiting for input")
+        action = self._gather.get("action", "")
+        self._gather, self._hops = None, 0
+        return self._run(self.post(action, self._params(**input)))
+
+    def _params(self, **extra: str) -> dict[str, str]:
+        return {
+            "CallSid": self.call_sid, "AccountSid": ACCOUNT_SID, "From": self.number,
+            "To": HOTLINE_NUMBER, "CallStatus": "in-progress", "Direction": "inbound",
+            "ApiVersion": "2010-04-01", **extra,
+        }  # fmt: skip
+
+    def _run(self, twiml: bytes, heard: Heard | None = None) -> Heard:
+        root = ET.fromstring(twiml)
+        if root.tag != "Response":
+            raise ValueError(f"not TwiML: <{root.tag}>")
+        return self._follow(list(root), heard or Heard())
+
+    def _follow(self, verbs: list[ET.Element], heard: Heard) -> Heard:
+        for hop, verb in enumerate(verbs):
+            if verb.tag == "Say":
+                heard.prompts.append(verb.text or "")
+            elif verb.tag == "Gather":
+                heard.prompts += [say.text or "" for say in verb.iter("Say")]
+                self._gather, self._rest = verb, verbs[hop + 1 :]
+                heard.waiting = True
+                return heard
+            elif verb.tag == "Redirect":
+                self._hops += 1
+                if self._hops > self.MAX_HOPS:
+                    raise RuntimeError("the call is redirecting in a loop")
+                return self._run(self.post(verb.text or "", self._params()), heard)
+            elif verb.tag == "Dial":
+                heard.dialed = (verb.text or "").strip()
+                action = verb.get("action")
+                if action is None:
+                    heard.ended = True
+                    return heard
+                status = {"DialCallStatus": self.dial_status, "DialCallSid": "CA" + "1" * 32}
+                return self._run(self.post(action, self._params(**status)), heard)
+            elif verb.tag == "Hangup":
+                break
+            else:
+                raise ValueError(f"the simulator does not know <{verb.tag}>")
+        heard.ended = True
+        return heard

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from hotline.office import OfficeHours
 
 TWILIO_API = "https://api.twilio.com"
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
+OFFICE_HOURS = "mon-fri 09:00-17:00"
+OFFICE_TIMEZONE = "America/New_York"
 
 
 class SettingsError(ValueError):
@@ -29,6 +33,9 @@ class Settings:
     trust_proxy: bool = False
     conversation_ttl: int = 24 * 3600
     social_worker_line: str = "+18008134673"
+    office_hours: OfficeHours = field(
+        default_factory=lambda: OfficeHours.parse(OFFICE_HOURS, OFFICE_TIMEZONE)
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -42,11 +49,19 @@ class Settings:
         if sid and not _ACCOUNT_SID.match(sid):
             problems.append("TWILIO_ACCOUNT_SID must look like AC followed by 32 hex digits")
         for name in ("TWILIO_PHONE_NUMBER", "SOCIAL_WORKER_LINE"):
-            if env.get(name) and not _E164.match(env[name]):
+            if env.get(name) and not E164.match(env[name]):
                 problems.append(f"{name} must be an E.164 number such as +18005551212")
         ttl = env.get("CONVERSATION_TTL", str(cls.conversation_ttl))
         if not ttl.isdigit() or int(ttl) <= 0:
             problems.append("CONVERSATION_TTL must be a whole number of seconds")
+        try:
+            office = OfficeHours.parse(
+                env.get("OFFICE_HOURS", OFFICE_HOURS),
+                env.get("OFFICE_TIMEZONE", OFFICE_TIMEZONE),
+                env.get("OFFICE_HOLIDAYS", ""),
+            )
+        except ValueError as exc:
+            problems.append(f"OFFICE_HOURS/OFFICE_TIMEZONE/OFFICE_HOLIDAYS: {exc}")
         if problems:
             raise SettingsError("bad settings: " + "; ".join(problems))
         return cls(
@@ -60,4 +75,5 @@ class Settings:
             trust_proxy=env.get("TRUST_PROXY", "").lower() in ("1", "true", "yes"),
             conversation_ttl=int(ttl),
             social_worker_line=env.get("SOCIAL_WORKER_LINE") or cls.social_worker_line,
+            office_hours=office,
         )

@@ -101,16 +101,24 @@ class ConversationStore:
         """A keyed hash of a phone number or call id: stable, short, and not reversible."""
         return hashlib.blake2b(who.encode(), key=self._secret[:64], digest_size=10).hexdigest()
 
-    def keys(self, channel: str, who: str) -> list[str]:
-        """The conversation key and the opt-out key of `who`, in one cluster slot."""
+    def key(self, tag: str, name: str) -> str:
+        """A key of the person behind `tag`; all of one person's keys share a cluster slot."""
+        return f"{self._prefix}:{{{tag}}}:{name}"
+
+    def keys(self, conversation: str, who: str) -> list[str]:
+        """The key of one of `who`'s conversations, and their opt-out key."""
         tag = self.tag(who)
-        return [f"{self._prefix}:{{{tag}}}:{channel}", f"{self._prefix}:{{{tag}}}:optout"]
+        return [self.key(tag, conversation), self.key(tag, "optout")]
 
     def advance(
-        self, channel: str, who: str, event_id: str, step: Callable[[State], Outcome]
+        self, conversation: str, who: str, event_id: str, step: Callable[[State], Outcome]
     ) -> Advanced:
-        """Apply `step` to the saved state and save the result, atomically; replay a known event."""
-        keys = self.keys(channel, who)
+        """Apply `step` to the saved state and save the result, atomically; replay a known event.
+
+        `who` is the phone number; `conversation` names one of their conversations: "sms", or
+        "voice:<CallSid>" for a call.
+        """
+        keys = self.keys(conversation, who)
         raw, opted_out = self._load(keys=keys)
         for _ in range(MAX_ATTEMPTS):
             record = Record.decode(_text(raw), bool(opted_out))
@@ -118,11 +126,8 @@ class ConversationStore:
                 return _replay(record, event_id, step)
             outcome = step(record.state)
             saved = Record(outcome.state, (*record.ids, event_id)[-REMEMBERED_IDS:], record.state)
-            flag = (
-                ""
-                if outcome.state.opted_out == record.state.opted_out
-                else str(int(outcome.state.opted_out))
-            )
+            changed = outcome.state.opted_out != record.state.opted_out
+            flag = str(int(outcome.state.opted_out)) if changed else ""
             done, raw, opted_out = self._swap(
                 keys=keys, args=[_text(raw), saved.encode(), self._ttl, flag]
             )
@@ -130,9 +135,9 @@ class ConversationStore:
                 return Advanced(outcome)
         raise StoreBusy(f"conversation {keys[0]} kept changing")
 
-    def load(self, channel: str, who: str) -> State:
+    def load(self, conversation: str, who: str) -> State:
         """The saved state of a conversation (a fresh one if there is none)."""
-        raw, opted_out = self._load(keys=self.keys(channel, who))
+        raw, opted_out = self._load(keys=self.keys(conversation, who))
         return Record.decode(_text(raw), bool(opted_out)).state
 
 

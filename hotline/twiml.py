@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from dataclasses import dataclass
+
 from flask import Response
 from twilio.twiml.messaging_response import MessagingResponse
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from flows.model import Flow, Outcome, Then
+from flows.voice import hints
+
+GATHER_TIMEOUT = 6  # seconds of silence before a <Gather> gives up (Twilio's default is 5)
+DIAL_TIMEOUT = 25  # seconds a social worker's phone rings before we come back to the caller
 
 
 def messages(texts: Iterable[str]) -> Response:
@@ -19,3 +28,83 @@ def messages(texts: Iterable[str]) -> Response:
 def xml(body: str) -> Response:
     """A TwiML document as an HTTP response."""
     return Response(body, mimetype="text/xml")
+
+
+def call(outcome: Outcome, flow: Flow, step_url: str, dial: DialTo | None = None) -> Response:
+    """A voice response: the replies spoken inside a <Gather> that waits, or before a <Dial> or <Hangup>.
+
+    A <Gather> that hears nothing falls through to the next verb, so every one is followed by a
+    <Redirect> that brings the silence back into the state machine.
+    """
+    twiml = VoiceResponse()
+    if outcome.then is Then.GATHER:
+        gather = twiml.gather(
+            input="dtmf speech",
+            num_digits=1,
+            action=step_url,
+            method="POST",
+            timeout=GATHER_TIMEOUT,
+            speech_timeout="auto",
+            language=flow.speech_language,
+            hints=", ".join(hints(flow, outcome.state.node)),
+        )
+        _say_all(gather, outcome.replies, flow)
+        twiml.redirect(_with(step_url, "silence=1"), method="POST")
+    else:
+        _say_all(twiml, outcome.replies, flow)
+        if outcome.then is Then.DIAL and dial is not None:
+            twiml.dial(
+                dial.number,
+                action=_with(step_url, "dial=1"),
+                method="POST",
+                timeout=DIAL_TIMEOUT,
+                caller_id=dial.caller_id or None,
+            )
+        else:
+            twiml.hangup()
+    return xml(str(twiml))
+
+
+def apology(
+    text: str, connect_url: str, language: str = "en-US", voice: str = "Polly.Joanna"
+) -> Response:
+    """The answer when the hotline itself is failing: say so, offer the social worker line, end."""
+    twiml = VoiceResponse()
+    gather = twiml.gather(
+        input="dtmf", num_digits=1, action=connect_url, method="POST", timeout=GATHER_TIMEOUT
+    )
+    gather.say(text, voice=voice, language=language)
+    twiml.hangup()
+    return xml(str(twiml))
+
+
+def connect(
+    number: str,
+    caller_id: str,
+    language: str = "en-US",
+    voice: str = "Polly.Joanna",
+    text: str = "",
+) -> Response:
+    """Put the caller straight through to `number` (needs nothing but settings)."""
+    twiml = VoiceResponse()
+    if text:
+        twiml.say(text, voice=voice, language=language)
+    twiml.dial(number, timeout=DIAL_TIMEOUT, caller_id=caller_id or None)
+    return xml(str(twiml))
+
+
+@dataclass(frozen=True)
+class DialTo:
+    """Whom a <Dial> rings, and the caller ID it shows."""
+
+    number: str
+    caller_id: str = ""
+
+
+def _say_all(parent: VoiceResponse | Gather, texts: Iterable[str], flow: Flow) -> None:
+    for text in texts:
+        parent.say(text, voice=flow.tts_voice, language=flow.speech_language)
+
+
+def _with(url: str, param: str) -> str:
+    return url + ("&" if "?" in url else "?") + param

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import redis
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from flows.engine import step
-from flows.model import Channel, Event
+from flows.model import Channel, EffectKind, Event, EventKind
+from flows.voice import speakable
 from hotline import twiml
 from hotline.app import hotline
+from hotline.settings import E164
 from hotline.signature import is_from_twilio
 from hotline.store import StoreBusy
 
@@ -47,13 +51,90 @@ def sms() -> Response:
     return twiml.messages(result.outcome.replies)
 
 
+@bp.post("/voice")
+def voice() -> Response:
+    """An incoming call: greet, give the notice, offer the main menu."""
+    return _voice_step(EventKind.CALL, "call")
+
+
+@bp.post("/voice/step")
+def voice_step() -> Response:
+    """Keys or words from a <Gather>, its silence, or the end of a <Dial>, as one engine step."""
+    n = request.args.get("n", "")
+    if request.args.get("dial"):
+        return _voice_step(EventKind.DIAL_ENDED, f"{n}d")
+    if request.args.get("silence"):
+        return _voice_step(EventKind.SILENCE, f"{n}s")
+    return _voice_step(EventKind.INPUT, n)
+
+
+@bp.post("/voice/connect")
+def voice_connect() -> Response:
+    """The way out when the hotline is failing: put the caller through, with no Redis needed."""
+    h = hotline()
+    return twiml.connect(h.settings.social_worker_line, h.settings.twilio_phone_number)
+
+
+@bp.post("/status")
+def status() -> tuple[str, int]:
+    """Twilio's status callbacks: acknowledged; nothing depends on them yet."""
+    return "", 204
+
+
+def _voice_step(kind: EventKind, event_id: str) -> Response:
+    h = hotline()
+    form = request.form
+    caller, call_sid = form.get("From", ""), form.get("CallSid", "")
+    office = h.settings.office_hours
+    event = Event(
+        Channel.VOICE,
+        text=form.get("SpeechResult", ""),
+        digits=form.get("Digits", ""),
+        confidence=_confidence(form.get("Confidence", "")),
+        kind=kind,
+        dial_status=form.get("DialCallStatus", ""),
+        can_text=bool(E164.match(caller)),
+        office_open=office.is_open(datetime.now(UTC)),
+    )
+    result = h.store.advance(
+        f"voice:{call_sid}",
+        caller,
+        event_id,
+        lambda s: step(h.flows, s, replace(event, office_hours=office.describe(s.lang))),
+    )
+    outcome = result.outcome
+    if not result.replayed:
+        for effect in outcome.effects:
+            if effect.kind is EffectKind.SEND_TEXT:
+                job_id = f"text-{call_sid}-{outcome.state.steps}"
+                h.outbox.send_section(caller, outcome.state.lang, effect.arg, job_id)
+    log.info("voice call %s at %s", h.store.tag(call_sid)[:8], outcome.state.node or "-")
+    dial = twiml.DialTo(h.settings.social_worker_line, h.settings.twilio_phone_number)
+    flow = h.flows[outcome.state.lang]
+    return twiml.call(
+        outcome, flow, f"{url_for('twilio.voice_step')}?n={outcome.state.steps}", dial
+    )
+
+
+def _confidence(raw: str) -> float | None:
+    try:
+        return float(raw)
+    except ValueError:
+        return None
+
+
 @bp.errorhandler(Exception)
 def answer_anyway(error: Exception) -> Response | HTTPException:
-    """Whatever failed, the person still gets a useful answer, never a stack trace."""
+    """Whatever failed, the person still gets a useful answer, never a stack trace or a 500."""
     if isinstance(error, HTTPException):
         return error
     if isinstance(error, redis.RedisError | StoreBusy):
         log.warning("store unavailable: %s", type(error).__name__)
     else:
         log.exception("webhook failed")
-    return twiml.messages([hotline().flows["en"].text("unavailable")])
+    flow = hotline().flows["en"]
+    if request.path.startswith("/twilio/voice"):
+        connect_url = url_for("twilio.voice_connect")
+        text = speakable(flow.text("unavailable_voice"))
+        return twiml.apology(text, connect_url, flow.speech_language, flow.tts_voice)
+    return twiml.messages([flow.text("unavailable")])

@@ -14,6 +14,7 @@ from twilio.request_validator import RequestValidator
 from flows.content import load_flows
 from flows.model import Flows
 from hotline.app import create_app
+from hotline.phone import Caller, Texter, Transport
 from hotline.settings import Settings
 
 AUTH_TOKEN = "test-auth-token"
@@ -103,21 +104,26 @@ def sign(url: str, params: dict[str, str] | list[tuple[str, str]], token: str = 
     return RequestValidator(token).compute_signature(url, MultiDict(params))
 
 
+def transport(client) -> Transport:
+    """Signed posts through Flask's test client, as Twilio would send them to PUBLIC_BASE_URL."""
+
+    def post(path: str, params: dict[str, str]) -> bytes:
+        response = post_signed(client, path, params)
+        assert response.status_code == 200, (response.status_code, response.data)
+        return response.data
+
+    return post
+
+
 class Phone:
-    """A phone texting the hotline through the test client, exactly as Twilio would post it."""
+    """A phone texting the hotline through the test client; `text` returns the reply bodies."""
 
     def __init__(self, client, number: str = "+15551230001") -> None:
-        self.client = client
+        self.texter = Texter(transport(client), number)
         self.number = number
-        self.sent = 0
 
-    def text(self, body: str, sid: str | None = None) -> list[str]:
-        """Send `body`; return the texts the hotline answered with."""
-        self.sent += 1
-        params = sms_params(self.number, body, sid or f"SM{self.number[-6:]}{self.sent:026d}")
-        response = post_signed(self.client, "/twilio/sms", params)
-        assert response.status_code == 200, response.data
-        return message_bodies(response.data)
+    def text(self, body: str, sid: str = "") -> list[str]:
+        return [t.body for t in self.texter.text(body, sid)]
 
 
 def sms_params(number: str, body: str, sid: str) -> dict[str, str]:
@@ -155,3 +161,8 @@ def message_bodies(xml: bytes) -> list[str]:
 @pytest.fixture
 def phone(app) -> Phone:
     return Phone(app.test_client())
+
+
+@pytest.fixture
+def caller(app) -> Caller:
+    return Caller(transport(app.test_client()), "+15551230002")

@@ -14,7 +14,7 @@ def test_second_starts_with_welcome_notice_and_menu(phone: Phone) -> None:
     [reply] = phone.text("  Second! ")
     assert reply.startswith("CancerCare Second Opinion line.")
     assert "not medical advice" in reply
-    assert "1 Talking to your doctor" in reply
+    assert "1 Talk to your doctor" in reply
 
 
 def test_every_part_is_reachable_and_every_reply_is_cheap(phone: Phone, flows) -> None:
@@ -127,9 +127,7 @@ def test_anything_else_gets_sorry_and_the_menu(phone: Phone) -> None:
     phone.text("SECOND")
     for body in ("banana", "😀😀", "", "x" * 10_000, "99"):
         [reply] = phone.text(body)
-        assert (
-            reply.startswith("Sorry, I didn't catch that.") and "1 Talking to your doctor" in reply
-        )
+        assert reply.startswith("Sorry, I didn't catch that.") and "1 Talk to your doctor" in reply
 
 
 def test_conversation_keys_expire_and_hide_the_number(phone: Phone, redis_url: str) -> None:

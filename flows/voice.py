@@ -1,0 +1,205 @@
+"""The voice conversation: short prompts, one key (or a few words) per step, no dead ends."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from flows.model import (
+    Channel,
+    Effect,
+    EffectKind,
+    Event,
+    EventKind,
+    Flow,
+    Flows,
+    Outcome,
+    State,
+    Then,
+)
+from flows.text import normalise
+
+TALK = "@talk"  # an option target: connect the caller with a social worker
+MISSES_BEFORE_OFFER = 3
+MAX_STEPS = 80  # a call this long is stuck somewhere: end it politely
+MIN_CONFIDENCE = 0.4
+REPEAT_KEY, MENU_KEY, MORE_KEY, TEXT_KEY = "*", "0", "1", "9"
+OFFER_TALK_KEY, OFFER_CALLBACK_KEY = "1", "2"
+CALLBACK_NODE = "callback"
+
+_PHONE = re.compile(r"\b(?:1[ -])?\d{3}[ -]\d{3}[ -]\d{4}\b")
+_NUMBER_WORDS = dict(
+    zip("ZERO ONE TWO THREE FOUR FIVE SIX SEVEN EIGHT NINE".split(), "0123456789", strict=True)
+)
+
+
+def speakable(text: str) -> str:
+    """Phone numbers spelled out digit by digit ('1 800 422 6237' -> '1, 8 0 0, 4 2 2, 6 2 3 7')."""
+
+    def spell(match: re.Match[str]) -> str:
+        return ", ".join(" ".join(group) for group in re.split(r"[ -]", match.group()))
+
+    return _PHONE.sub(spell, text)
+
+
+def prompt(flow: Flow, node_id: str, page: int) -> tuple[str, ...]:
+    """What a caller hears on one page of a node: the page, then the choices and keys."""
+    node = flow.nodes[node_id]
+    parts = [node.voice[page]]
+    if page + 1 < len(node.voice):
+        parts.append(flow.text("voice_more"))
+    else:
+        parts += [
+            flow.text("voice_option", say=o.say, key=o.key) for o in node.options_for(Channel.VOICE)
+        ]
+    parts.append(flow.text("voice_root_keys" if node_id == flow.root else "voice_keys"))
+    return tuple(parts)
+
+
+def offer(flow: Flow) -> tuple[str, ...]:
+    """What a caller hears after repeated misses: a person, or a call back."""
+    return (flow.text("voice_offer"),)
+
+
+def greeting(flow: Flow) -> tuple[str, ...]:
+    """The start of every call: who we are, the notice, the main menu."""
+    return (flow.text("voice_welcome"), flow.text("voice_notice"), *prompt(flow, flow.root, 0))
+
+
+def hints(flow: Flow, node_id: str) -> tuple[str, ...]:
+    """Phrases the speech recogniser should expect at this node."""
+    labels = [o.label.lower() for o in flow.nodes[node_id].options_for(Channel.VOICE)]
+    words = [
+        w.lower() for k in ("repeat", "menu", "talk", "more", "back") for w in flow.keywords[k]
+    ]
+    return tuple(dict.fromkeys(labels + words))
+
+
+def voice_step(flows: Flows, state: State, event: Event) -> Outcome:
+    """Answer one event of a call, in words text-to-speech reads well."""
+    outcome = _step(flows, state, event)
+    return replace(outcome, replies=tuple(speakable(r) for r in outcome.replies))
+
+
+def _step(flows: Flows, state: State, event: Event) -> Outcome:
+    flow = flows[state.lang]
+    state = replace(state, steps=state.steps + 1)
+    if event.kind is EventKind.CALL or not state.node:
+        return Outcome(
+            replace(state, node=flow.root, page=0, misses=0), greeting(flow), then=Then.GATHER
+        )
+    if state.steps > MAX_STEPS:
+        return _goodbye(flow, state)
+    if event.kind is EventKind.DIAL_ENDED:
+        if event.dial_status in ("completed", "answered"):
+            return _goodbye(flow, state)
+        return _show(flow, state, flow.root, 0, lead=(flow.text("voice_no_answer"),))
+    key = _key(flow, state, event)
+    if state.misses >= MISSES_BEFORE_OFFER:
+        return _answer_offer(flow, state, event, key)
+    if key is None:
+        return _miss(flow, state, event)
+    return _press(flow, state, event, key)
+
+
+def _key(flow: Flow, state: State, event: Event) -> str | None:
+    """The key a caller pressed, or the key their words stand for; None if neither is clear."""
+    if event.kind is EventKind.SILENCE:
+        return None
+    if event.digits:
+        return event.digits[:1]
+    if not event.text or (event.confidence is not None and event.confidence < MIN_CONFIDENCE):
+        return None
+    said = normalise(event.text)
+    if said in _NUMBER_WORDS or (len(said) == 1 and said.isdigit()):
+        return _NUMBER_WORDS.get(said, said)
+    for name, key in (("repeat", REPEAT_KEY), ("menu", MENU_KEY), ("help", "help"), ("talk", TALK)):
+        if any(_says(said, phrase) for phrase in flow.keywords[name]):
+            return key
+    node = flow.nodes[state.node]
+    if state.page + 1 < len(node.voice) and any(_says(said, w) for w in flow.keywords["more"]):
+        return MORE_KEY
+    return _option_by_words(flow, state, said)
+
+
+def _says(said: str, phrase: str) -> bool:
+    return f" {phrase} " in f" {said} "
+
+
+def _option_by_words(flow: Flow, state: State, said: str) -> str | None:
+    """The one option whose label shares the most long words with what was said."""
+    heard = {w for w in said.split() if len(w) > 3}
+    scores = {
+        o.key: len(heard & {w for w in normalise(o.label).split() if len(w) > 3})
+        for o in flow.nodes[state.node].options_for(Channel.VOICE)
+    }
+    best = max(scores.values(), default=0)
+    winners = [k for k, s in scores.items() if s == best]
+    return winners[0] if best and len(winners) == 1 else None
+
+
+def _press(flow: Flow, state: State, event: Event, key: str) -> Outcome:
+    node = flow.nodes[state.node]
+    state = replace(state, misses=0)
+    last_page = state.page + 1 >= len(node.voice)
+    if key == REPEAT_KEY:
+        return _show(flow, state, state.node, state.page)
+    if key == MENU_KEY:
+        return _show(flow, state, flow.root, 0)
+    if key == "help":
+        return _show(flow, state, state.node, state.page, lead=(flow.text("voice_help"),))
+    if key == TALK:
+        return _talk(flow, state, event)
+    if key == TEXT_KEY and state.node != flow.root:
+        if not (event.can_text and not state.opted_out):
+            return _show(flow, state, state.node, state.page, lead=(flow.text("voice_no_text"),))
+        shown = _show(flow, state, state.node, state.page, lead=(flow.text("voice_texted"),))
+        return replace(shown, effects=(Effect(EffectKind.SEND_TEXT, state.node),))
+    if key == MORE_KEY and not last_page:
+        return _show(flow, state, state.node, state.page + 1)
+    option = node.option(key, Channel.VOICE) if last_page else None
+    if option is None:
+        return _miss(flow, state, event, wrong_key=True)
+    if option.target == TALK:
+        return _talk(flow, state, event)
+    return _show(flow, state, option.target, 0)
+
+
+def _talk(flow: Flow, state: State, event: Event) -> Outcome:
+    if event.office_open:
+        return Outcome(state, (flow.text("voice_connecting"),), then=Then.DIAL)
+    closed = flow.text("voice_closed", hours=event.office_hours)
+    return _show(flow, state, CALLBACK_NODE, 0, lead=(closed,))
+
+
+def _miss(flow: Flow, state: State, event: Event, wrong_key: bool = False) -> Outcome:
+    state = replace(state, misses=state.misses + 1)
+    if state.misses >= MISSES_BEFORE_OFFER:
+        return Outcome(state, offer(flow), then=Then.GATHER)
+    if wrong_key:
+        sorry = "voice_wrong_key"
+    elif event.kind is EventKind.SILENCE:
+        sorry = "voice_silence"
+    else:
+        sorry = "voice_not_understood"
+    return _show(flow, state, state.node, state.page, lead=(flow.text(sorry),))
+
+
+def _answer_offer(flow: Flow, state: State, event: Event, key: str | None) -> Outcome:
+    """After repeated misses only three things can happen: a person, a call back, or goodbye."""
+    if key in (OFFER_TALK_KEY, TALK):
+        return _talk(flow, replace(state, misses=0), event)
+    if key == OFFER_CALLBACK_KEY:
+        return _show(flow, replace(state, misses=0), CALLBACK_NODE, 0)
+    if key == REPEAT_KEY:
+        return Outcome(state, offer(flow), then=Then.GATHER)
+    return _goodbye(flow, state)
+
+
+def _show(flow: Flow, state: State, node_id: str, page: int, lead: tuple[str, ...] = ()) -> Outcome:
+    new = replace(state, node=node_id, page=page)
+    return Outcome(new, (*lead, *prompt(flow, node_id, page)), then=Then.GATHER)
+
+
+def _goodbye(flow: Flow, state: State) -> Outcome:
+    return Outcome(state, (flow.text("voice_goodbye"),), then=Then.HANG_UP)

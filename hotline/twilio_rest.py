@@ -1,0 +1,76 @@
+"""Outbound Twilio: send an SMS or place a call, with every failure sorted into retry or not."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import requests
+from twilio.base import values
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from hotline.settings import Settings
+
+TIMEOUT = 10.0  # seconds per HTTP request; a worker must not hang on Twilio
+UNSUBSCRIBED = 21610
+
+
+class OptedOut(Exception):
+    """The person opted out (Twilio 21610): never retry; record it."""
+
+
+class TryLater(Exception):
+    """Twilio was rate limiting, failing or unreachable: the job should retry."""
+
+
+class Rejected(Exception):
+    """Twilio refused the request for good (any other 4xx)."""
+
+
+class TwilioRest:
+    """Twilio's REST API as the hotline uses it: one SMS or one call at a time."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._from = settings.twilio_phone_number
+        self._client = Client(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            http_client=TwilioHttpClient(timeout=TIMEOUT),
+        )
+        # client.messages and client.calls both build their URLs from the Api domain's base_url.
+        self._client.api.base_url = settings.twilio_api_base_url
+
+    def send_sms(self, to: str, body: str) -> str:
+        """Send `body` to `to` from the hotline's number; return the Message SID."""
+        with _sorted_failures():
+            return self._client.messages.create(to=to, from_=self._from, body=body).sid
+
+    def call(self, to: str, twiml: str, status_callback: str = "") -> str:
+        """Call `to` from the hotline's number and run inline `twiml`; return the Call SID."""
+        with _sorted_failures():
+            return self._client.calls.create(
+                to=to,
+                from_=self._from,
+                twiml=twiml,
+                status_callback=status_callback or values.unset,
+            ).sid
+
+
+@contextmanager
+def _sorted_failures() -> Iterator[None]:
+    """Re-raise twilio-python's failures as OptedOut, TryLater or Rejected, keeping only code and status."""
+    try:
+        yield
+    # `from None`: Twilio's own message can quote the phone number, so it must not travel on.
+    except (TwilioRestException, TwilioServiceException) as exc:
+        summary = f"Twilio error {exc.code} (HTTP {exc.status})"
+        if exc.code == UNSUBSCRIBED:
+            raise OptedOut(summary) from None
+        if exc.status == 429 or exc.status >= 500:
+            raise TryLater(summary) from None
+        raise Rejected(summary) from None
+    # A read timeout may come after Twilio accepted the request, so a retry can send twice.
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise TryLater(f"Twilio unreachable ({type(exc).__name__})") from None
