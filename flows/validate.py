@@ -12,18 +12,46 @@ from flows.voice import CALLBACK_NODE, TALK, greeting, prompt, speakable
 SMS_MAX_SEGMENTS = 2
 VOICE_MAX_SECONDS = 45.0
 WORDS_PER_SECOND = 150 / 60
-REQUIRED_TEXTS = (
-    "welcome notice root_footer footer more_footer sorry no_more help unavailable"
-    " voice_welcome voice_notice voice_option voice_more voice_keys voice_root_keys"
-    " voice_wrong_key voice_not_understood voice_silence voice_help voice_offer voice_goodbye"
-    " voice_texted voice_no_text voice_connecting voice_closed voice_no_answer unavailable_voice"
-).split()
+REQUIRED_TEXTS = [
+    "welcome",
+    "notice",
+    "root_footer",
+    "footer",
+    "more_footer",
+    "sorry",
+    "no_more",
+    "help",
+    "unavailable",
+    "voice_welcome",
+    "voice_notice",
+    "voice_option",
+    "voice_more",
+    "voice_keys",
+    "voice_root_keys",
+    "voice_wrong_key",
+    "voice_not_understood",
+    "voice_silence",
+    "voice_help",
+    "voice_offer",
+    "voice_goodbye",
+    "voice_texted",
+    "voice_no_text",
+    "voice_connecting",
+    "voice_closed",
+    "voice_no_answer",
+    "unavailable_voice",
+]
 REQUIRED_KEYWORDS = ("start", "menu", "back", "more", "repeat", "talk", "help")
 REQUIRED_NODES = (CALLBACK_NODE,)
-VOICE_LEADS = (
-    "voice_wrong_key voice_not_understood voice_silence voice_help voice_texted voice_no_text"
-    " voice_no_answer"
-).split()
+VOICE_LEADS = [
+    "voice_wrong_key",
+    "voice_not_understood",
+    "voice_silence",
+    "voice_help",
+    "voice_texted",
+    "voice_no_text",
+    "voice_no_answer",
+]
 
 
 class ContentError(ValueError):

@@ -29,7 +29,11 @@ CALLBACK_NODE = "callback"
 
 _PHONE = re.compile(r"\b(?:1[ -])?\d{3}[ -]\d{3}[ -]\d{4}\b")
 _NUMBER_WORDS = dict(
-    zip("ZERO ONE TWO THREE FOUR FIVE SIX SEVEN EIGHT NINE".split(), "0123456789", strict=True)
+    zip(
+        ["ZERO", "ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE"],
+        "0123456789",
+        strict=True,
+    )
 )
 
 

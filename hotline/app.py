@@ -15,8 +15,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from flows.content import load_flows
 from flows.model import Flows
 from hotline import logs
-from hotline.settings import Settings
 from hotline.outbox import QUEUE, Outbox
+from hotline.settings import Settings
 from hotline.store import ConversationStore
 
 # Redis answers in well under a millisecond; a webhook must not hang waiting for a dead one.
