@@ -131,10 +131,10 @@ def _says(said: str, phrase: str) -> bool:
 
 
 def _option_by_words(flow: Flow, state: State, said: str) -> str | None:
-    """The one option whose label shares the most long words with what was said."""
-    heard = {w for w in said.split() if len(w) > 3}
+    """The one option whose label shares the most word stems with what was said."""
+    heard = _stems(said)
     scores = {
-        o.key: len(heard & {w for w in normalise(o.label).split() if len(w) > 3})
+        o.key: len(heard & _stems(normalise(o.label)))
         for o in flow.nodes[state.node].options_for(Channel.VOICE)
     }
     best = max(scores.values(), default=0)
@@ -142,9 +142,14 @@ def _option_by_words(flow: Flow, state: State, said: str) -> str | None:
     return winners[0] if best and len(winners) == 1 else None
 
 
+def _stems(words: str) -> set[str]:
+    """Crude stems of the longer words: 'FINDING A DOCTOR' -> {'FIND', 'DOCT'}."""
+    return {w[:4] for w in words.split() if len(w) > 3}
+
+
 def _press(flow: Flow, state: State, event: Event, key: str) -> Outcome:
     node = flow.nodes[state.node]
-    state = replace(state, misses=0)
+    missed_before, state = state, replace(state, misses=0)
     last_page = state.page + 1 >= len(node.voice)
     if key == REPEAT_KEY:
         return _show(flow, state, state.node, state.page)
@@ -163,7 +168,7 @@ def _press(flow: Flow, state: State, event: Event, key: str) -> Outcome:
         return _show(flow, state, state.node, state.page + 1)
     option = node.option(key, Channel.VOICE) if last_page else None
     if option is None:
-        return _miss(flow, state, event, wrong_key=True)
+        return _miss(flow, missed_before, event, wrong_key=True)
     if option.target == TALK:
         return _talk(flow, state, event)
     return _show(flow, state, option.target, 0)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 import re
 
-# Seven or more digits, possibly with +, spaces, dots, dashes or brackets between them.
-_PHONE = re.compile(r"\+?\d(?:[\s().-]*\d){6,}")
+# An E.164 number, or a North American one written any common way; not dates or times.
+_PHONE = re.compile(
+    r"\+\d(?:[\s().-]*\d){6,14}"
+    r"|(?<![\d:.-])(?:1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?![\d:])"
+)
 
 
 def redact(text: str) -> str:
@@ -15,10 +18,14 @@ def redact(text: str) -> str:
 
 
 class RedactingFormatter(logging.Formatter):
-    """A formatter whose output, tracebacks included, has gone through `redact`."""
+    """A formatter whose messages and tracebacks go through `redact` (timestamps are left alone)."""
 
-    def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        record.message = redact(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei) -> str:  # noqa: N802, ANN001 - logging's name and signature
+        return redact(super().formatException(ei))
 
 
 def install(level: int = logging.INFO) -> None:

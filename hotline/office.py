@@ -41,18 +41,16 @@ class OfficeHours:
 
     @classmethod
     def parse(cls, spec: str, zone: str, holidays: str = "") -> OfficeHours:
-        """'mon-thu 09:00-19:00, fri 09:00-17:00' in 'America/New_York'; raise ValueError if bad."""
+        """'mon-thu 09:00-19:00, fri 09:00-17:00' in 'America/New_York' ('' = never; 24:00 = midnight)."""
         openings = []
         for part in (p.strip().lower() for p in spec.split(",") if p.strip()):
             match = _RANGE.match(part)
             if not match:
                 raise ValueError(f"office hours {part!r} should look like 'mon-fri 09:00-17:00'")
             first, last, h1, m1, h2, m2 = match.groups()
+            closes = time.max if (h2, m2) == ("24", "00") else time(int(h2), int(m2))
             opening = Opening(
-                DAYS.index(first),
-                DAYS.index(last or first),
-                time(int(h1), int(m1)),
-                time(int(h2), int(m2)),
+                DAYS.index(first), DAYS.index(last or first), time(int(h1), int(m1)), closes
             )
             if opening.last_day < opening.first_day or opening.closes <= opening.opens:
                 raise ValueError(f"office hours {part!r} run backwards")
@@ -90,6 +88,8 @@ class OfficeHours:
 
 
 def _clock(t: time, lang: str) -> str:
+    if t == time.max:
+        return "midnight" if lang == "en" else "medianoche"
     if lang == "en":
         hour = t.hour % 12 or 12
         return f"{hour}{f':{t.minute:02d}' if t.minute else ''} {'AM' if t.hour < 12 else 'PM'}"

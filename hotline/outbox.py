@@ -24,14 +24,11 @@ class Outbox:
     def send_section(self, number: str, lang: str, node: str, job_id: str) -> None:
         """Text `node`'s SMS pages to `number`, once, whatever retries happen (`job_id` is stable)."""
         tag = self._store.tag(number)
-        with self._redis.pipeline(transaction=False) as pipe:
-            pipe.set(self._store.key(tag, "contact"), number, ex=CONTACT_TTL)
-            self._queue.enqueue_call(
-                "workers.jobs.send_section",
-                args=(tag, lang, node),
-                job_id=job_id,
-                retry=RETRY,
-                failure_ttl=7 * 24 * 3600,
-                pipeline=pipe,
-            )
-            pipe.execute()
+        self._redis.set(self._store.key(tag, "contact"), number, ex=CONTACT_TTL)
+        self._queue.enqueue_call(
+            "workers.jobs.send_section",
+            args=(tag, lang, node),
+            job_id=job_id,
+            retry=RETRY,
+            failure_ttl=7 * 24 * 3600,
+        )
