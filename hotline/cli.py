@@ -15,10 +15,13 @@ from pathlib import Path
 import click
 import redis
 
+from hotline.outbox import QUEUE
 from hotline.phone import Caller, Heard, Text, Texter, Transport, http_transport
+from hotline.twilio_standin import TwilioStandIn
 
 HOME = Path(".hotline")
 DEV_ENV = HOME / "dev.env"
+DEV_ACCOUNT_SID = "AC" + "0" * 32
 
 
 def dev_environment() -> dict[str, str]:
@@ -35,7 +38,7 @@ def dev_environment() -> dict[str, str]:
     defaults = {
         "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
         "HOTLINE_SECRET": secrets.token_hex(32),
-        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_ACCOUNT_SID": DEV_ACCOUNT_SID,
         "TWILIO_PHONE_NUMBER": "+15005550006",
     }
     if any(name not in saved for name in defaults):
@@ -55,20 +58,40 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, help="Port to listen on.")
 def run(host: str, port: int) -> None:
-    """Run the hotline: a private Redis (unless REDIS_URL is set) and the web app under gunicorn."""
+    """Run the hotline: a private Redis (unless REDIS_URL is set), the web app and an RQ worker.
+
+    Without a real Twilio account (TWILIO_API_BASE_URL unset and the dev account SID), outbound
+    texts and calls go to a local stand-in for Twilio's API, which prints them here.
+    """
     env = dev_environment()
     children: list[subprocess.Popen[bytes]] = []
+    standin: TwilioStandIn | None = None
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         if not env.get("REDIS_URL"):
             env["REDIS_URL"] = _start_private_redis(children)
+        if not env.get("TWILIO_API_BASE_URL") and env["TWILIO_ACCOUNT_SID"] == DEV_ACCOUNT_SID:
+            standin = TwilioStandIn(env["TWILIO_ACCOUNT_SID"], env["TWILIO_AUTH_TOKEN"])
+            env["TWILIO_API_BASE_URL"] = standin.start()
         children.append(subprocess.Popen(web_command(f"{host}:{port}"), env=env))
+        children.append(subprocess.Popen(worker_command(env["REDIS_URL"]), env=env))
         click.echo(
-            f"hotline: listening on http://{host}:{port} (Redis: {env['REDIS_URL']})\n"
-            f"hotline: try it from another terminal with `.venv/bin/hotline sms`; Ctrl-C stops"
+            f"hotline: listening on http://{host}:{port} (Redis: {env['REDIS_URL']}; "
+            f"Twilio API: {env.get('TWILIO_API_BASE_URL', 'Twilio')})\n"
+            "hotline: from another terminal, `.venv/bin/hotline sms` texts it and "
+            "`.venv/bin/hotline call` calls it; Ctrl-C stops"
         )
+        shown = 0
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
+            for sent in standin.sent()[shown:] if standin else ():
+                shown += 1
+                to = sent.get("To")[-2:]
+                click.echo(
+                    click.style(
+                        f"twilio stand-in: {sent.kind} to …{to}: {sent.get('Body')}", fg="cyan"
+                    )
+                )
         raise click.ClickException("a hotline process stopped; see its output above")
     except KeyboardInterrupt:
         pass
@@ -76,26 +99,21 @@ def run(host: str, port: int) -> None:
         for child in reversed(children):
             child.terminate()
             child.wait(timeout=10)
+        if standin:
+            standin.stop()
 
 
 def web_command(bind: str) -> list[str]:
     """Gunicorn serving the app, as the Procfile's `web` line does."""
-    return [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--bind",
-        bind,
-        "--workers",
-        "2",
-        "--threads",
-        "4",
-        "--access-logfile",
-        "-",
-        "--access-logformat",
-        "%(m)s %(U)s %(s)s %(M)sms",
-        "hotline.app:create_app()",
-    ]
+    return [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", "2", "--threads", "4",
+            "--access-logfile", "-", "--access-logformat", "%(m)s %(U)s %(s)s %(M)sms",
+            "hotline.app:create_app()"]  # fmt: skip
+
+
+def worker_command(redis_url: str) -> list[str]:
+    """An RQ worker with its scheduler, as the Procfile's `worker` line does."""
+    return [sys.executable, "-m", "rq.cli", "worker", "--with-scheduler", "--serializer", "json",
+            "--url", redis_url, QUEUE]  # fmt: skip
 
 
 def _start_private_redis(children: list[subprocess.Popen[bytes]]) -> str:
