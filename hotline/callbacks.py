@@ -1,0 +1,277 @@
+"""CallbackQueue: call-back requests in Redis, filed once, claimed by one social worker at a time.
+
+Each request is a hash `hotline:cb:req:<id>`; open ones are indexed in a sorted set by request
+time, closed ones by closing time (for the purge); `hotline:cb:person:<tag>` points at a
+person's open request so that asking again updates it. Every change is one Lua script, so two
+colleagues clicking at once, or a job that runs twice, cannot leave it half-done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, fields
+from enum import StrEnum
+
+import redis
+
+PREFIX = "hotline:cb"
+OPEN, CLOSED = f"{PREFIX}:open", f"{PREFIX}:closed"
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    CLOSED = "closed"
+
+
+class CallbackOutcome(StrEnum):
+    """How a social worker's call back went."""
+
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
+    WRONG_NUMBER = "wrong_number"
+    CLOSED = "closed"
+
+
+class AlreadyClaimed(Exception):
+    """A colleague holds this request."""
+
+
+class NotYours(Exception):
+    """Only the social worker holding the request may do that."""
+
+
+class UnknownRequest(KeyError):
+    """No such request (or it was purged)."""
+
+
+@dataclass(frozen=True)
+class CallbackRequest:
+    """One person's request to be called back: only what a social worker needs."""
+
+    id: str
+    person: str  # keyed hash of the person's own number: finds their open request
+    number: str  # the number to call
+    channel: str
+    lang: str
+    topic: str
+    window: str
+    voicemail: bool
+    urgent: bool
+    requested_at: float
+    updated_at: float
+    attempts: int = 0
+    status: Status = Status.OPEN
+    claimed_by: str = ""
+    lease_until: float = 0.0
+    outcome: str = ""
+    note: str = ""
+    closed_at: float = 0.0
+    not_before: float = 0.0
+
+    def age(self, now: float) -> float:
+        """Seconds since the request was made."""
+        return now - self.requested_at
+
+    def held_by(self, now: float) -> str:
+        """Who holds a live claim on it ('' if nobody: an expired lease returns it to the queue)."""
+        return self.claimed_by if self.status is Status.CLAIMED and self.lease_until > now else ""
+
+    @classmethod
+    def from_hash(cls, raw: dict[bytes, bytes]) -> CallbackRequest:
+        values = {k.decode(): v.decode() for k, v in raw.items()}
+        kwargs: dict[str, object] = {}
+        for f in fields(cls):
+            value = values.get(f.name, "")
+            if f.type == "bool":
+                kwargs[f.name] = value == "1"
+            elif f.type == "float":
+                kwargs[f.name] = float(value or 0)
+            elif f.type == "int":
+                kwargs[f.name] = int(value or 0)
+            elif f.type == "Status":
+                kwargs[f.name] = Status(value or "open")
+            else:
+                kwargs[f.name] = value
+        return cls(**kwargs)  # type: ignore[arg-type]
+
+
+# Urgent requests sort before every ordinary one (scores are request times, about 1.8e9).
+URGENT_HEAD_START = 1e10
+
+# KEYS: new request hash, person pointer, open index.
+# ARGV: id, score, urgent head start, then field/value pairs.
+# Asking again updates what the person can change; a claim in progress is left alone.
+_FILE = """
+local UPDATABLE = {number=1, channel=1, lang=1, topic=1, window=1, voicemail=1, updated_at=1}
+if redis.call('EXISTS', KEYS[1]) == 1 then return {ARGV[1], 0} end
+local current = redis.call('GET', KEYS[2])
+if current then
+  local key = 'hotline:cb:req:' .. current
+  local status = redis.call('HGET', key, 'status')
+  if status and status ~= 'closed' then
+    for i = 4, #ARGV, 2 do
+      local name, value = ARGV[i], ARGV[i + 1]
+      if UPDATABLE[name] or (name == 'urgent' and value == '1') then
+        redis.call('HSET', key, name, value)
+      end
+    end
+    if redis.call('HGET', key, 'urgent') == '1' then
+      local since = tonumber(redis.call('HGET', key, 'requested_at'))
+      redis.call('ZADD', KEYS[3], since - tonumber(ARGV[3]), current)
+    end
+    return {current, 0}
+  end
+end
+for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[1])
+return {ARGV[1], 1}
+"""
+
+# KEYS: request hash. ARGV: user, now, lease_until.
+_CLAIM = """
+local r = redis.call('HMGET', KEYS[1], 'status', 'claimed_by', 'lease_until')
+if not r[1] or r[1] == 'closed' then return 'gone' end
+if r[1] == 'claimed' and tonumber(r[3]) > tonumber(ARGV[2]) and r[2] ~= ARGV[1] then return 'taken' end
+redis.call('HSET', KEYS[1], 'status', 'claimed', 'claimed_by', ARGV[1], 'lease_until', ARGV[3])
+return 'ok'
+"""
+
+# KEYS: request hash, open index, closed index, person pointer.
+# ARGV: user, now, outcome, note, retry_after, max_attempts, id, release-only flag.
+_CLOSE = """
+local r = redis.call('HMGET', KEYS[1], 'status', 'claimed_by', 'lease_until', 'attempts', 'person')
+if not r[1] or r[1] == 'closed' then return 'gone' end
+local live = r[1] == 'claimed' and tonumber(r[3]) > tonumber(ARGV[2])
+if live and r[2] ~= ARGV[1] then return 'notyours' end
+if ARGV[8] == '1' then
+  if not live then return 'notyours' end
+  redis.call('HSET', KEYS[1], 'status', 'open', 'claimed_by', '', 'lease_until', '0')
+  return 'ok'
+end
+local attempts = tonumber(r[4] or '0')
+if ARGV[3] == 'no_answer' then attempts = attempts + 1 end
+redis.call('HSET', KEYS[1], 'attempts', attempts, 'outcome', ARGV[3], 'note', ARGV[4],
+  'claimed_by', '', 'lease_until', '0', 'updated_at', ARGV[2])
+if ARGV[3] == 'no_answer' and attempts < tonumber(ARGV[6]) then
+  redis.call('HSET', KEYS[1], 'status', 'open', 'not_before', tonumber(ARGV[2]) + tonumber(ARGV[5]))
+  return 'ok'
+end
+redis.call('HSET', KEYS[1], 'status', 'closed', 'closed_at', ARGV[2])
+redis.call('ZREM', KEYS[2], ARGV[7])
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[7])
+if redis.call('GET', KEYS[4]) == ARGV[7] then redis.call('DEL', KEYS[4]) end
+return 'ok'
+"""
+
+class CallbackQueue:
+    """The social workers' queue of call-back requests."""
+
+    def __init__(
+        self,
+        connection: redis.Redis,
+        lease_seconds: int = 900,
+        retry_after: int = 3600,
+        max_attempts: int = 3,
+        keep_closed: int = 30 * 86400,
+    ) -> None:
+        self._redis = connection
+        self.lease_seconds = lease_seconds
+        self.retry_after = retry_after
+        self.max_attempts = max_attempts
+        self.keep_closed = keep_closed
+        self._file = connection.register_script(_FILE)
+        self._claim = connection.register_script(_CLAIM)
+        self._close = connection.register_script(_CLOSE)
+
+    def file(self, filing_key: str, request: CallbackRequest) -> tuple[str, bool]:
+        """File `request` once per `filing_key`; a person's open request is updated, not doubled.
+
+        Returns the id of the request now holding it and whether it is new.
+        """
+        request_id = hashlib.sha256(filing_key.encode()).hexdigest()[:12]
+        values = {**request.__dict__, "id": request_id, "status": Status.OPEN.value}
+        args: list[object] = [request_id, _score(request), URGENT_HEAD_START]
+        for name, value in values.items():
+            args += [name, _text(value)]
+        keys = [_key(request_id), f"{PREFIX}:person:{request.person}", OPEN]
+        found, created = self._file(keys=keys, args=args)
+        return found.decode(), bool(created)
+
+    def get(self, request_id: str) -> CallbackRequest | None:
+        """One request, or None."""
+        raw = self._redis.hgetall(_key(request_id))
+        return CallbackRequest.from_hash(raw) if raw else None
+
+    def waiting(self, now: float) -> list[CallbackRequest]:
+        """Open and claimed requests: urgent first, then oldest first; ones to retry later last."""
+        ids = [i.decode() for i in self._redis.zrange(OPEN, 0, -1)]
+        with self._redis.pipeline(transaction=False) as pipe:
+            for request_id in ids:
+                pipe.hgetall(_key(request_id))
+            found = [CallbackRequest.from_hash(raw) for raw in pipe.execute() if raw]
+        return sorted(found, key=lambda r: (r.not_before > now, not r.urgent, r.requested_at))
+
+    def count_waiting(self) -> int:
+        """How many requests are not yet closed."""
+        return int(self._redis.zcard(OPEN))
+
+    def claim(self, request_id: str, user: str, now: float) -> CallbackRequest:
+        """Take a request for `now + lease`; exactly one of two colleagues clicking at once wins."""
+        answer = self._claim(keys=[_key(request_id)], args=[user, now, now + self.lease_seconds])
+        return self._after(request_id, answer)
+
+    def release(self, request_id: str, user: str, now: float) -> CallbackRequest:
+        """Put a claimed request back in the queue untouched."""
+        return self._change(request_id, user, now, CallbackOutcome.CLOSED, "", release=True)
+
+    def close(
+        self, request_id: str, user: str, outcome: CallbackOutcome, note: str, now: float
+    ) -> CallbackRequest:
+        """Record how the call went. No answer counts an attempt and reopens it, until the last."""
+        return self._change(request_id, user, now, outcome, note[:500])
+
+    def purge(self, now: float) -> int:
+        """Delete requests closed longer ago than `keep_closed`; how many went."""
+        old = self._redis.zrangebyscore(CLOSED, "-inf", now - self.keep_closed)
+        if old:
+            with self._redis.pipeline() as pipe:
+                pipe.delete(*[_key(i.decode()) for i in old])
+                pipe.zrem(CLOSED, *old)
+                pipe.execute()
+        return len(old)
+
+    def _change(
+        self, request_id: str, user: str, now: float, outcome: CallbackOutcome, note: str, release: bool = False
+    ) -> CallbackRequest:
+        current = self.get(request_id)
+        person = current.person if current else ""
+        keys = [_key(request_id), OPEN, CLOSED, f"{PREFIX}:person:{person}"]
+        args = [user, now, outcome.value, note, self.retry_after, self.max_attempts, request_id, int(release)]
+        return self._after(request_id, self._close(keys=keys, args=args))
+
+    def _after(self, request_id: str, answer: bytes) -> CallbackRequest:
+        result = answer.decode()
+        if result == "taken":
+            raise AlreadyClaimed(request_id)
+        if result == "notyours":
+            raise NotYours(request_id)
+        found = self.get(request_id)
+        if result == "gone" or found is None:
+            raise UnknownRequest(request_id)
+        return found
+
+
+def _key(request_id: str) -> str:
+    return f"{PREFIX}:req:{request_id}"
+
+
+def _score(request: CallbackRequest) -> float:
+    return request.requested_at - (URGENT_HEAD_START if request.urgent else 0)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value.value if isinstance(value, StrEnum) else value)
