@@ -36,6 +36,7 @@ def parse_flow(data: Mapping[str, Any], name: str = "content") -> Flow:
                 sms=_strings(raw["sms"], f"{node_id}.sms"),
                 voice=_strings(raw["voice"], f"{node_id}.voice"),
                 options=tuple(Option(**o) for o in raw.get("options", ())),
+                asks=raw.get("asks", ""),
             )
             for node_id, raw in data["nodes"].items()
         }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 
@@ -27,6 +27,7 @@ class EffectKind(StrEnum):
     """Work the host does after saving the state."""
 
     SEND_TEXT = "send_text"  # text the caller the SMS pages of node `arg`
+    REQUEST_CALLBACK = "request_callback"  # file a call-back request with `fields`
 
 
 class Then(StrEnum):
@@ -47,6 +48,7 @@ class Option:
     target: str
     say: str
     channel: str = ""  # "" for both channels, or the one channel that offers it
+    set: str = ""  # an answer this choice gives, as "name=value" (e.g. "window=morning")
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class Node:
     sms: tuple[str, ...]
     voice: tuple[str, ...]
     options: tuple[Option, ...] = ()
+    asks: str = ""  # the answer this node collects ("window", "voicemail", "number"), if any
 
     def options_for(self, channel: Channel) -> tuple[Option, ...]:
         """The options this channel offers."""
@@ -99,6 +102,15 @@ class State:
     steps: int = 0
     misses: int = 0
     opted_out: bool = False
+    answers: tuple[tuple[str, str], ...] = ()  # what the person chose so far (callback details)
+
+    def answer(self, name: str) -> str:
+        """One answer given so far, or ''."""
+        return dict(self.answers).get(name, "")
+
+    def answering(self, name: str, value: str) -> State:
+        """This state with one more (or a changed) answer."""
+        return replace(self, answers=tuple(sorted({**dict(self.answers), name: value}.items())))
 
 
 @dataclass(frozen=True)
@@ -127,6 +139,7 @@ class Effect:
 
     kind: EffectKind
     arg: str = ""
+    fields: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from flows.callback import CALLBACK_NODE, arriving, choose, take_number
 from flows.model import Channel, Flow, Flows, Outcome, State
 from flows.text import Command, choice, classify
 
@@ -77,12 +78,23 @@ def _navigate(flow: Flow, state: State, command: Command, text: str) -> Outcome:
         if state.page + 1 < len(node.sms):
             return _show(flow, state, state.node, state.page + 1)
         return Outcome(state, (no_more_text(flow, state.node),))
+    if node.asks == "number":
+        taken = take_number(flow, state, text)
+        if taken is None:
+            return Outcome(
+                state, ("\n".join([flow.text("number_bad"), page_text(flow, node.id, 0)]),)
+            )
+        state, said = taken
+        return _show(
+            flow, state, CALLBACK_NODE, 0, "\n".join([said, page_text(flow, CALLBACK_NODE, 0)])
+        )
     option = node.option(choice(text), Channel.SMS) if command is Command.CHOICE else None
     if option is not None:
-        return _show(flow, state, option.target, 0)
+        state, target, effects = choose(flow, state, option)
+        return replace(_show(flow, state, target, 0), effects=effects)
     return Outcome(state, (sorry_text(flow, state.node, state.page),))
 
 
 def _show(flow: Flow, state: State, node_id: str, page: int, text: str = "") -> Outcome:
-    new = replace(state, node=node_id, page=page)
+    new = arriving(flow, replace(state, node=node_id, page=page), node_id)
     return Outcome(new, (text or page_text(flow, node_id, page),))

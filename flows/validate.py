@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from flows.callback import CALLBACK_NODE, DONE_NODE, NUMBER_NODE, REQUEST
 from flows.model import Flow, Flows
 from flows.segments import measure
 from flows.sms import no_more_text, page_text, sorry_text, start_text
-from flows.voice import CALLBACK_NODE, TALK, greeting, prompt, speakable
+from flows.voice import TALK, greeting, prompt, speakable
 
 SMS_MAX_SEGMENTS = 2
+WHEN_MAX = 40  # the longest "when to expect the call" phrase, in any language
 VOICE_MAX_SECONDS = 45.0
 WORDS_PER_SECOND = 150 / 60
 REQUIRED_TEXTS = [
+    "callback_confirmed",
+    "callback_missed",
+    "voice_form_keys",
+    "number_ok",
+    "number_bad",
     "welcome",
     "notice",
     "root_footer",
@@ -42,7 +49,7 @@ REQUIRED_TEXTS = [
     "unavailable_voice",
 ]
 REQUIRED_KEYWORDS = ("start", "menu", "back", "more", "repeat", "talk", "help")
-REQUIRED_NODES = (CALLBACK_NODE,)
+REQUIRED_NODES = (CALLBACK_NODE, DONE_NODE, NUMBER_NODE)
 VOICE_LEADS = [
     "voice_wrong_key",
     "voice_not_understood",
@@ -86,8 +93,14 @@ def voice_prompts(flow: Flow) -> Iterator[tuple[str, str]]:
 def sms_texts(flow: Flow) -> Iterator[tuple[str, str]]:
     """Every text the SMS line can send in this language, each with a name saying where it is used."""
     yield "start", start_text(flow)
-    for name in ("help", "unavailable"):
+    for name in ("help", "unavailable", "callback_missed"):
         yield name, flow.text(name)
+    # "when" is worded at send time (hotline.office), never longer than WHEN_MAX characters.
+    when = "w" * WHEN_MAX
+    yield "callback_confirmed", flow.text("callback_confirmed", number="555-123-4567", when=when)
+    number = flow.text("number_ok", number="555-123-4567")
+    yield "number_ok", "\n".join([number, page_text(flow, CALLBACK_NODE, 0)])
+    yield "number_bad", "\n".join([flow.text("number_bad"), page_text(flow, NUMBER_NODE, 0)])
     for node in flow.nodes.values():
         for page in range(len(node.sms)):
             yield f"{node.id}[{page}]", page_text(flow, node.id, page)
@@ -112,9 +125,9 @@ def _flow_problems(flow: Flow) -> Iterator[str]:
         for option in node.options:
             if option.target == TALK and option.channel != "voice":
                 yield f"{lang}: {node.id} option {option.key} leads to {TALK}, which only voice can do"
-            elif option.target not in flow.nodes and option.target != TALK:
+            elif option.target not in flow.nodes and option.target not in (TALK, REQUEST):
                 yield f"{lang}: {node.id} option {option.key} leads to unknown node {option.target!r}"
-    unreachable = set(flow.nodes) - set(flow.parents) - {flow.root}
+    unreachable = set(flow.nodes) - set(flow.parents) - {flow.root, DONE_NODE}
     if unreachable:
         yield f"{lang}: nodes not reachable from {flow.root}: {sorted(unreachable)}"
     if any(not node.sms or not node.voice for node in flow.nodes.values()):

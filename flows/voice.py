@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from flows.callback import CALLBACK_NODE, DONE_NODE, arriving, choose, take_number
 from flows.model import (
     Channel,
     Effect,
@@ -13,6 +14,7 @@ from flows.model import (
     EventKind,
     Flow,
     Flows,
+    Option,
     Outcome,
     State,
     Then,
@@ -24,8 +26,14 @@ MISSES_BEFORE_OFFER = 3
 MAX_STEPS = 80  # a call this long is stuck somewhere: end it politely
 MIN_CONFIDENCE = 0.4
 REPEAT_KEY, MENU_KEY, MORE_KEY, TEXT_KEY = "*", "0", "1", "9"
+HELP_KEY, BACK_KEY, MORE_WORD = "help", "back", "more"  # spoken only
+# Spoken commands, by their keyword list in the content, and the key each stands for.
+_COMMANDS = (
+    ("repeat", REPEAT_KEY), ("menu", MENU_KEY), ("help", HELP_KEY), ("talk", TALK),
+    ("more", MORE_WORD), ("back", BACK_KEY),
+)  # fmt: skip
+_NEGATIONS = frozenset({"NO", "NOT", "DONT", "NEVER"})
 OFFER_TALK_KEY, OFFER_CALLBACK_KEY = "1", "2"
-CALLBACK_NODE = "callback"
 
 _PHONE = re.compile(r"\b(?:1[ -])?\d{3}[ -]\d{3}[ -]\d{4}\b")
 _NUMBER_WORDS = dict(
@@ -56,8 +64,19 @@ def prompt(flow: Flow, node_id: str, page: int) -> tuple[str, ...]:
         parts += [
             flow.text("voice_option", say=o.say, key=o.key) for o in node.options_for(Channel.VOICE)
         ]
-    parts.append(flow.text("voice_root_keys" if node_id == flow.root else "voice_keys"))
+    parts.append(flow.text(_keys_text(flow, node_id)))
     return tuple(parts)
+
+
+def _keys_text(flow: Flow, node_id: str) -> str:
+    if node_id == flow.root:
+        return "voice_root_keys"
+    return "voice_keys" if can_text_here(flow, node_id) else "voice_form_keys"
+
+
+def can_text_here(flow: Flow, node_id: str) -> bool:
+    """Whether "press 9" offers this node by text: parts of the fact sheet, not the menu or forms."""
+    return node_id not in (flow.root, DONE_NODE) and not flow.nodes[node_id].asks
 
 
 def offer(flow: Flow) -> tuple[str, ...]:
@@ -73,9 +92,7 @@ def greeting(flow: Flow) -> tuple[str, ...]:
 def hints(flow: Flow, node_id: str) -> tuple[str, ...]:
     """Phrases the speech recogniser should expect at this node."""
     labels = [o.label.lower() for o in flow.nodes[node_id].options_for(Channel.VOICE)]
-    words = [
-        w.lower() for k in ("repeat", "menu", "talk", "more", "back") for w in flow.keywords[k]
-    ]
+    words = [w.lower() for k, _ in _COMMANDS for w in flow.keywords[k]]
     return tuple(dict.fromkeys(labels + words))
 
 
@@ -98,15 +115,23 @@ def _step(flows: Flows, state: State, event: Event) -> Outcome:
         if event.dial_status in ("completed", "answered"):
             return _goodbye(flow, state)
         return _show(flow, state, flow.root, 0, lead=(flow.text("voice_no_answer"),))
-    key = _key(flow, state, event)
+    if flow.nodes[state.node].asks == "number" and len(event.digits) > 1:
+        taken = take_number(flow, state, event.digits)
+        if taken is None:
+            return _miss(flow, state, event, sorry="number_bad")
+        state, said = taken
+        return _show(flow, replace(state, misses=0), CALLBACK_NODE, 0, lead=(said,))
     if state.misses >= MISSES_BEFORE_OFFER:
-        return _answer_offer(flow, state, event, key)
+        return _answer_offer(flow, state, event, _key(flow, state, event, _offer_choices(flow)))
+    node = flow.nodes[state.node]
+    choices = node.options_for(Channel.VOICE) if state.page + 1 >= len(node.voice) else ()
+    key = _key(flow, state, event, choices)
     if key is None:
         return _miss(flow, state, event)
     return _press(flow, state, event, key)
 
 
-def _key(flow: Flow, state: State, event: Event) -> str | None:
+def _key(flow: Flow, state: State, event: Event, choices: tuple[Option, ...]) -> str | None:
     """The key a caller pressed, or the key their words stand for; None if neither is clear."""
     if event.kind is EventKind.SILENCE:
         return None
@@ -117,26 +142,33 @@ def _key(flow: Flow, state: State, event: Event) -> str | None:
     said = normalise(event.text)
     if said in _NUMBER_WORDS or (len(said) == 1 and said.isdigit()):
         return _NUMBER_WORDS.get(said, said)
-    for name, key in (("repeat", REPEAT_KEY), ("menu", MENU_KEY), ("help", "help"), ("talk", TALK)):
-        if any(_says(said, phrase) for phrase in flow.keywords[name]):
-            return key
-    node = flow.nodes[state.node]
-    if state.page + 1 < len(node.voice) and any(_says(said, w) for w in flow.keywords["more"]):
-        return MORE_KEY
-    return _option_by_words(flow, state, said)
-
-
-def _says(said: str, phrase: str) -> bool:
-    return f" {phrase} " in f" {said} "
-
-
-def _option_by_words(flow: Flow, state: State, said: str) -> str | None:
-    """The one option whose label shares the most word stems with what was said."""
+    for name, key in _COMMANDS:
+        if said in flow.keywords[name]:
+            return key  # exactly a command: "help", "main menu"
+    if _NEGATIONS & set(said.split()):
+        # "don't leave a message" shares more words with "leave a message" than with "no message".
+        choices = (
+            tuple(o for o in choices if _NEGATIONS & set(normalise(o.label).split())) or choices
+        )
     heard = _stems(said)
-    scores = {
-        o.key: len(heard & _stems(normalise(o.label)))
-        for o in flow.nodes[state.node].options_for(Channel.VOICE)
-    }
+    whole = {o.key: len(stems) for o in choices if (stems := _stems(normalise(o.label))) <= heard}
+    if whole and list(whole.values()).count(max(whole.values())) == 1:
+        return max(whole, key=whole.__getitem__)  # all of a label was said: "social worker help"
+    for name, key in _COMMANDS:
+        if any(_means(said, phrase) for phrase in flow.keywords[name]):
+            return key
+    return _best_choice(choices, said)
+
+
+def _means(said: str, phrase: str) -> bool:
+    """A command phrase in what was said: anywhere if it has several words, else in a short reply."""
+    return f" {phrase} " in f" {said} " and (" " in phrase or said.count(" ") < 3)
+
+
+def _best_choice(choices: tuple[Option, ...], said: str) -> str | None:
+    """The one option whose label shares the most words with what was said."""
+    heard = _stems(said)
+    scores = {o.key: len(heard & _stems(normalise(o.label))) for o in choices}
     best = max(scores.values(), default=0)
     winners = [k for k, s in scores.items() if s == best]
     return winners[0] if best and len(winners) == 1 else None
@@ -155,23 +187,30 @@ def _press(flow: Flow, state: State, event: Event, key: str) -> Outcome:
         return _show(flow, state, state.node, state.page)
     if key == MENU_KEY:
         return _show(flow, state, flow.root, 0)
-    if key == "help":
+    if key == HELP_KEY:
         return _show(flow, state, state.node, state.page, lead=(flow.text("voice_help"),))
+    if key == BACK_KEY:
+        if state.page > 0:
+            return _show(flow, state, state.node, state.page - 1)
+        return _show(flow, state, flow.parents.get(state.node, flow.root), 0)
     if key == TALK:
         return _talk(flow, state, event)
-    if key == TEXT_KEY and state.node != flow.root:
+    if key == TEXT_KEY and can_text_here(flow, state.node):
         if not (event.can_text and not state.opted_out):
             return _show(flow, state, state.node, state.page, lead=(flow.text("voice_no_text"),))
         shown = _show(flow, state, state.node, state.page, lead=(flow.text("voice_texted"),))
         return replace(shown, effects=(Effect(EffectKind.SEND_TEXT, state.node),))
-    if key == MORE_KEY and not last_page:
+    if key in (MORE_KEY, MORE_WORD) and not last_page:
         return _show(flow, state, state.node, state.page + 1)
+    if key == MORE_WORD:
+        return _show(flow, state, state.node, state.page, lead=(flow.text("no_more"),))
     option = node.option(key, Channel.VOICE) if last_page else None
     if option is None:
-        return _miss(flow, missed_before, event, wrong_key=True)
+        return _miss(flow, missed_before, event, sorry="voice_wrong_key")
     if option.target == TALK:
         return _talk(flow, state, event)
-    return _show(flow, state, option.target, 0)
+    state, target, effects = choose(flow, state, option)
+    return replace(_show(flow, state, target, 0), effects=effects)
 
 
 def _talk(flow: Flow, state: State, event: Event) -> Outcome:
@@ -181,32 +220,36 @@ def _talk(flow: Flow, state: State, event: Event) -> Outcome:
     return _show(flow, state, CALLBACK_NODE, 0, lead=(closed,))
 
 
-def _miss(flow: Flow, state: State, event: Event, wrong_key: bool = False) -> Outcome:
+def _miss(flow: Flow, state: State, event: Event, sorry: str = "") -> Outcome:
     state = replace(state, misses=state.misses + 1)
     if state.misses >= MISSES_BEFORE_OFFER:
         return Outcome(state, offer(flow), then=Then.GATHER)
-    if wrong_key:
-        sorry = "voice_wrong_key"
-    elif event.kind is EventKind.SILENCE:
-        sorry = "voice_silence"
-    else:
-        sorry = "voice_not_understood"
+    if not sorry:
+        sorry = "voice_silence" if event.kind is EventKind.SILENCE else "voice_not_understood"
     return _show(flow, state, state.node, state.page, lead=(flow.text(sorry),))
 
 
+def _offer_choices(flow: Flow) -> tuple[Option, ...]:
+    """What a caller may say to the offer: the call-back option's words (key 1 is a person)."""
+    asks = [o for o in flow.nodes[flow.root].options if o.target == CALLBACK_NODE]
+    return tuple(replace(o, key=OFFER_CALLBACK_KEY) for o in asks)
+
+
 def _answer_offer(flow: Flow, state: State, event: Event, key: str | None) -> Outcome:
-    """After repeated misses only three things can happen: a person, a call back, or goodbye."""
+    """After repeated misses: a person, a call back, the menu again, or a polite goodbye."""
     if key in (OFFER_TALK_KEY, TALK):
         return _talk(flow, replace(state, misses=0), event)
     if key == OFFER_CALLBACK_KEY:
         return _show(flow, replace(state, misses=0), CALLBACK_NODE, 0)
+    if key == MENU_KEY:
+        return _show(flow, replace(state, misses=0), flow.root, 0)
     if key == REPEAT_KEY:
         return Outcome(state, offer(flow), then=Then.GATHER)
     return _goodbye(flow, state)
 
 
 def _show(flow: Flow, state: State, node_id: str, page: int, lead: tuple[str, ...] = ()) -> Outcome:
-    new = replace(state, node=node_id, page=page)
+    new = arriving(flow, replace(state, node=node_id, page=page), node_id)
     return Outcome(new, (*lead, *prompt(flow, node_id, page)), then=Then.GATHER)
 
 

@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from flows.content import load_flows
 from flows.model import Flows
 from hotline import logs
+from hotline.callbacks import CallbackQueue
 from hotline.outbox import QUEUE, Outbox
 from hotline.settings import Settings
 from hotline.store import ConversationStore
@@ -31,6 +32,7 @@ class Hotline:
     redis: redis.Redis
     flows: Flows
     store: ConversationStore
+    callbacks: CallbackQueue
     outbox: Outbox
     validator: RequestValidator
 
@@ -50,6 +52,7 @@ def build_hotline(settings: Settings) -> Hotline:
         redis=connection,
         flows=load_flows(),
         store=store,
+        callbacks=CallbackQueue(connection, keep_closed=settings.closed_callback_days * 86400),
         outbox=Outbox(connection, queue, store),
         validator=RequestValidator(settings.twilio_auth_token),
     )

@@ -165,6 +165,7 @@ if redis.call('GET', KEYS[4]) == ARGV[7] then redis.call('DEL', KEYS[4]) end
 return 'ok'
 """
 
+
 class CallbackQueue:
     """The social workers' queue of call-back requests."""
 
@@ -243,12 +244,27 @@ class CallbackQueue:
         return len(old)
 
     def _change(
-        self, request_id: str, user: str, now: float, outcome: CallbackOutcome, note: str, release: bool = False
+        self,
+        request_id: str,
+        user: str,
+        now: float,
+        outcome: CallbackOutcome,
+        note: str,
+        release: bool = False,
     ) -> CallbackRequest:
         current = self.get(request_id)
         person = current.person if current else ""
         keys = [_key(request_id), OPEN, CLOSED, f"{PREFIX}:person:{person}"]
-        args = [user, now, outcome.value, note, self.retry_after, self.max_attempts, request_id, int(release)]
+        args = [
+            user,
+            now,
+            outcome.value,
+            note,
+            self.retry_after,
+            self.max_attempts,
+            request_id,
+            int(release),
+        ]
         return self._after(request_id, self._close(keys=keys, args=args))
 
     def _after(self, request_id: str, answer: bytes) -> CallbackRequest:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -94,3 +94,81 @@ def _clock(t: time, lang: str) -> str:
         hour = t.hour % 12 or 12
         return f"{hour}{f':{t.minute:02d}' if t.minute else ''} {'AM' if t.hour < 12 else 'PM'}"
     return f"{t.hour}:{t.minute:02d}"
+
+
+WINDOWS = {
+    "morning": (time(0), time(12)),
+    "afternoon": (time(12), time(17)),
+    "evening": (time(17), time.max),
+    "any": (time(0), time.max),
+}
+_WHEN = {
+    "en": {
+        "today": {
+            "morning": "this morning",
+            "afternoon": "this afternoon",
+            "evening": "this evening",
+            "any": "today before {close}",
+        },
+        "later": {
+            "morning": "{day} morning",
+            "afternoon": "{day} afternoon",
+            "evening": "{day} evening",
+            "any": "{day}",
+        },
+        "tomorrow": "tomorrow",
+        "unknown": "as soon as a social worker can",
+    },
+    "es": {
+        "today": {
+            "morning": "esta mañana",
+            "afternoon": "esta tarde",
+            "evening": "esta noche",
+            "any": "hoy antes de las {close}",
+        },
+        "later": {
+            "morning": "{day} por la mañana",
+            "afternoon": "{day} por la tarde",
+            "evening": "{day} por la noche",
+            "any": "{day}",
+        },
+        "tomorrow": "mañana",
+        "unknown": "en cuanto un trabajador social pueda",
+    },
+}
+
+
+def expected_call(office: OfficeHours, window: str, now: datetime, lang: str) -> str:
+    """When to expect a call back, honestly: 'this afternoon', 'tomorrow morning', 'Monday'.
+
+    The first office opening that overlaps the preferred window; if the window never meets the
+    hours (evening calls from an office that closes at 5), the first opening at all.
+    """
+    words = _WHEN.get(lang, _WHEN["en"])
+    local = now.astimezone(office.zone)
+    for wanted in dict.fromkeys((window if window in WINDOWS else "any", "any")):
+        start, end = WINDOWS[wanted]
+        for offset in range(15):
+            day = (local + timedelta(days=offset)).date()
+            if day in office.holidays:
+                continue
+            for o in office.openings:
+                if not o.first_day <= day.weekday() <= o.last_day:
+                    continue
+                opens, closes = max(o.opens, start), min(o.closes, end)
+                if offset == 0:
+                    opens = max(opens, local.time())
+                if opens < closes:
+                    return _when(words, wanted, offset, day, _clock(o.closes, lang), lang)
+    return words["unknown"]
+
+
+def _when(words: dict, window: str, offset: int, day: date, close: str, lang: str) -> str:
+    if offset == 0:
+        return words["today"][window].format(close=close)
+    name = (
+        words["tomorrow"] if offset == 1 else _DAY_NAMES.get(lang, _DAY_NAMES["en"])[day.weekday()]
+    )
+    if lang == "es" and offset > 1:
+        name = f"el {name}"
+    return words["later"][window].format(day=name)

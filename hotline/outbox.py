@@ -1,20 +1,31 @@
-"""Hand outbound texts to the RQ worker, keeping the phone number out of the job's arguments."""
+"""Hand slow work to the RQ worker, keeping phone numbers out of the jobs' arguments.
+
+A job gets the keyed hash of a person's number (their tag) and ids; whatever personal detail
+it needs waits for it in a short-lived Redis key under that tag.
+"""
 
 from __future__ import annotations
 
+import json
+import time
+
 import redis
 from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError
 
+from hotline.callbacks import CallbackOutcome, CallbackRequest, Status
 from hotline.store import ConversationStore
 
 QUEUE = "hotline"
 # Long enough for a queued job to outlive a worker restart; short, since it is a phone number.
 CONTACT_TTL = 24 * 3600
 RETRY = Retry(max=4, interval=[10, 60, 300, 900])
+FAILED_TTL = 7 * 24 * 3600
+ALERT_EVERY = 300  # at most one "requests waiting" alert to staff per five minutes
 
 
 class Outbox:
-    """Queue the texting of a part of the fact sheet to a caller."""
+    """Queue texts and call-back filings for the worker."""
 
     def __init__(self, connection: redis.Redis, queue: Queue, store: ConversationStore) -> None:
         self._redis = connection
@@ -23,12 +34,47 @@ class Outbox:
 
     def send_section(self, number: str, lang: str, node: str, job_id: str) -> None:
         """Text `node`'s SMS pages to `number`, once, whatever retries happen (`job_id` is stable)."""
+        tag = self._remember(number)
+        self._enqueue("workers.jobs.send_section", (tag, lang, node), job_id)
+
+    def request_callback(
+        self, number: str, channel: str, lang: str, answers: dict[str, str], filing_key: str
+    ) -> None:
+        """File a call-back request for `number` (or the number in `answers`) and confirm it."""
+        tag = self._remember(number)
+        details = {
+            "number": answers.get("number") or number,
+            "channel": channel,
+            "lang": lang,
+            "topic": answers.get("topic", ""),
+            "window": answers.get("window", "any"),
+            "voicemail": answers.get("voicemail") == "yes",
+            "urgent": answers.get("urgent") == "yes",
+            "requested_at": time.time(),
+        }
+        self._redis.set(
+            self._store.key(tag, f"pending:{filing_key}"), json.dumps(details), ex=CONTACT_TTL
+        )
+        self._enqueue("workers.jobs.file_callback", (tag, filing_key), f"file-{filing_key}")
+
+    def alert_staff(self, now: float) -> None:
+        """Tell on-duty staff that requests are waiting (deduplicated to one per period)."""
+        self._enqueue("workers.jobs.alert_staff", (), f"alert-{int(now // ALERT_EVERY)}")
+
+    def after_close(self, request: CallbackRequest) -> None:
+        """A request closed after its last unanswered attempt gets a final text saying how to reach us."""
+        if request.status is Status.CLOSED and request.outcome == CallbackOutcome.NO_ANSWER:
+            self._enqueue("workers.jobs.final_notice", (request.id,), f"final-{request.id}")
+
+    def _remember(self, number: str) -> str:
         tag = self._store.tag(number)
         self._redis.set(self._store.key(tag, "contact"), number, ex=CONTACT_TTL)
-        self._queue.enqueue_call(
-            "workers.jobs.send_section",
-            args=(tag, lang, node),
-            job_id=job_id,
-            retry=RETRY,
-            failure_ttl=7 * 24 * 3600,
-        )
+        return tag
+
+    def _enqueue(self, function: str, args: tuple[str, ...], job_id: str) -> None:
+        try:
+            self._queue.enqueue_call(
+                function, args=args, job_id=job_id, retry=RETRY, failure_ttl=FAILED_TTL, unique=True
+            )
+        except DuplicateJobError:
+            pass  # the same work is already queued (a retried webhook or job): once is enough

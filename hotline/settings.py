@@ -36,6 +36,8 @@ class Settings:
     office_hours: OfficeHours = field(
         default_factory=lambda: OfficeHours.parse(OFFICE_HOURS, OFFICE_TIMEZONE)
     )
+    staff_alert_numbers: tuple[str, ...] = ()
+    closed_callback_days: int = 30
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -51,6 +53,14 @@ class Settings:
         for name in ("TWILIO_PHONE_NUMBER", "SOCIAL_WORKER_LINE"):
             if env.get(name) and not E164.match(env[name]):
                 problems.append(f"{name} must be an E.164 number such as +18005551212")
+        alerts = tuple(
+            n.strip() for n in env.get("STAFF_ALERT_NUMBERS", "").split(",") if n.strip()
+        )
+        if any(not E164.match(n) for n in alerts):
+            problems.append("STAFF_ALERT_NUMBERS must be E.164 numbers separated by commas")
+        days = env.get("CLOSED_CALLBACK_DAYS", str(cls.closed_callback_days))
+        if not days.isdigit():
+            problems.append("CLOSED_CALLBACK_DAYS must be a whole number of days")
         ttl = env.get("CONVERSATION_TTL", str(cls.conversation_ttl))
         if not ttl.isdigit() or int(ttl) <= 0:
             problems.append("CONVERSATION_TTL must be a whole number of seconds")
@@ -76,4 +86,6 @@ class Settings:
             conversation_ttl=int(ttl),
             social_worker_line=env.get("SOCIAL_WORKER_LINE") or cls.social_worker_line,
             office_hours=office,
+            staff_alert_numbers=alerts,
+            closed_callback_days=int(days),
         )

@@ -13,6 +13,7 @@ from flows.model import Flow, Outcome, Then
 from flows.voice import hints
 
 GATHER_TIMEOUT = 6  # seconds of silence before a <Gather> gives up (Twilio's default is 5)
+NUMBER_TIMEOUT = 10  # people look up or read out a number: give them longer between keys
 DIAL_TIMEOUT = 25  # seconds a social worker's phone rings before we come back to the caller
 
 
@@ -38,14 +39,7 @@ def call(outcome: Outcome, flow: Flow, step_url: str, dial: DialTo | None = None
     twiml = VoiceResponse()
     if outcome.then is Then.GATHER:
         gather = twiml.gather(
-            input="dtmf speech",
-            num_digits=1,
-            action=step_url,
-            method="POST",
-            timeout=GATHER_TIMEOUT,
-            speech_timeout="auto",
-            language=flow.speech_language,
-            hints=", ".join(hints(flow, outcome.state.node)),
+            action=step_url, method="POST", **_listening(flow, outcome.state.node)
         )
         _say_all(gather, outcome.replies, flow)
         twiml.redirect(_with(step_url, "silence=1"), method="POST")
@@ -98,6 +92,20 @@ class DialTo:
 
     number: str
     caller_id: str = ""
+
+
+def _listening(flow: Flow, node_id: str) -> dict[str, object]:
+    """How a <Gather> listens at this node: one key or a few words; keys up to # for a number."""
+    if flow.nodes[node_id].asks == "number":
+        return {"input": "dtmf", "finish_on_key": "#", "timeout": NUMBER_TIMEOUT}
+    return {
+        "input": "dtmf speech",
+        "num_digits": 1,
+        "timeout": GATHER_TIMEOUT,
+        "speech_timeout": "auto",
+        "language": flow.speech_language,
+        "hints": ", ".join(hints(flow, node_id)),
+    }
 
 
 def _say_all(parent: VoiceResponse | Gather, texts: Iterable[str], flow: Flow) -> None:

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from flows.engine import step
-from flows.model import Channel, EffectKind, Event, EventKind
+from flows.model import Channel, EffectKind, Event, EventKind, Outcome
 from flows.voice import speakable
 from hotline import twiml
 from hotline.app import hotline
@@ -39,12 +39,13 @@ def sms() -> Response:
     event = Event(
         Channel.SMS, text=form.get("Body", ""), opt_out_type=form.get("OptOutType", "").upper()
     )
-    result = h.store.advance(
-        "sms", form.get("From", ""), form.get("MessageSid", ""), lambda s: step(h.flows, s, event)
-    )
+    number, sid = form.get("From", ""), form.get("MessageSid", "")
+    result = h.store.advance("sms", number, sid, lambda s: step(h.flows, s, event))
+    if not result.replayed:
+        _hand_off(result.outcome, Channel.SMS, number, sid)
     log.info(
         "sms conversation %s at %s%s",
-        h.store.tag(form.get("From", ""))[:8],
+        h.store.tag(number)[:8],
         result.outcome.state.node or "-",
         " (replayed)" if result.replayed else "",
     )
@@ -104,16 +105,25 @@ def _voice_step(kind: EventKind, event_id: str) -> Response:
     )
     outcome = result.outcome
     if not result.replayed:
-        for effect in outcome.effects:
-            if effect.kind is EffectKind.SEND_TEXT:
-                job_id = f"text-{call_sid}-{outcome.state.steps}"
-                h.outbox.send_section(caller, outcome.state.lang, effect.arg, job_id)
+        _hand_off(outcome, Channel.VOICE, caller, f"{call_sid}-{outcome.state.steps}")
     log.info("voice call %s at %s", h.store.tag(call_sid)[:8], outcome.state.node or "-")
     dial = twiml.DialTo(h.settings.social_worker_line, h.settings.twilio_phone_number)
     flow = h.flows[outcome.state.lang]
     return twiml.call(
         outcome, flow, f"{url_for('twilio.voice_step')}?n={outcome.state.steps}", dial
     )
+
+
+def _hand_off(outcome: Outcome, channel: Channel, number: str, event_key: str) -> None:
+    """Queue the outcome's effects for the worker; `event_key` makes each job's id stable."""
+    outbox = hotline().outbox
+    for effect in outcome.effects:
+        if effect.kind is EffectKind.SEND_TEXT:
+            outbox.send_section(number, outcome.state.lang, effect.arg, f"text-{event_key}")
+        elif effect.kind is EffectKind.REQUEST_CALLBACK:
+            outbox.request_callback(
+                number, channel, outcome.state.lang, dict(effect.fields), event_key
+            )
 
 
 def _confidence(raw: str) -> float | None:

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 import redis
+from rq import Queue, SimpleWorker
+from rq.serializers import JSONSerializer
 from twilio.request_validator import RequestValidator
 
 from flows.content import load_flows
@@ -16,6 +18,7 @@ from flows.model import Flows
 from hotline.app import create_app
 from hotline.phone import Caller, Texter, Transport
 from hotline.settings import Settings
+from hotline.twilio_standin import TwilioStandIn
 
 AUTH_TOKEN = "test-auth-token"
 PUBLIC_BASE_URL = "https://hotline.example.org"
@@ -76,15 +79,54 @@ def redis_url(redis_server: str) -> str:
 
 
 @pytest.fixture
-def settings(redis_url: str) -> Settings:
+def twilio() -> Iterator[TwilioStandIn]:
+    """A local stand-in for Twilio's REST API, recording what the hotline sends."""
+    with TwilioStandIn(ACCOUNT_SID, AUTH_TOKEN) as standin:
+        yield standin
+
+
+@pytest.fixture
+def settings(redis_url: str, twilio: TwilioStandIn) -> Settings:
     return Settings(
         redis_url=redis_url,
         twilio_auth_token=AUTH_TOKEN,
         secret_key="test-secret",
         twilio_account_sid=ACCOUNT_SID,
         twilio_phone_number="+15005550006",
+        twilio_api_base_url=twilio.url,
         public_base_url=PUBLIC_BASE_URL,
+        staff_alert_numbers=("+15557770001",),
     )
+
+
+def worker_env(settings: Settings) -> dict[str, str]:
+    """The environment an RQ worker process needs to serve `settings`' hotline."""
+    return {
+        "REDIS_URL": settings.redis_url, "TWILIO_AUTH_TOKEN": settings.twilio_auth_token,
+        "HOTLINE_SECRET": settings.secret_key, "TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
+        "TWILIO_PHONE_NUMBER": settings.twilio_phone_number,
+        "TWILIO_API_BASE_URL": settings.twilio_api_base_url,
+        "STAFF_ALERT_NUMBERS": ",".join(settings.staff_alert_numbers),
+        "OFFICE_HOURS": "mon-fri 09:00-17:00", "OFFICE_TIMEZONE": "America/New_York",
+    }  # fmt: skip
+
+
+def run_jobs(settings: Settings) -> int:
+    """Run every queued job in this process (RQ's SimpleWorker), as the worker would; how many ran."""
+    from workers import jobs
+
+    connection = redis.Redis.from_url(settings.redis_url)
+    queue = Queue("hotline", connection=connection, serializer=JSONSerializer)
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in worker_env(settings).items():
+            mp.setenv(name, value)
+        jobs.hotline.cache_clear()
+        jobs.twilio.cache_clear()
+        worker = SimpleWorker([queue], connection=connection, serializer=JSONSerializer)
+        worker.work(burst=True)
+    jobs.hotline.cache_clear()
+    jobs.twilio.cache_clear()
+    return worker.successful_job_count + worker.failed_job_count
 
 
 @pytest.fixture

@@ -136,7 +136,9 @@ def test_after_closing_the_person_can_ask_again(queue: CallbackQueue) -> None:
         queue.claim(first, "ana", NOW + 200)
 
 
-def test_closed_requests_are_purged_after_the_retention(queue: CallbackQueue, redis_url: str) -> None:
+def test_closed_requests_are_purged_after_the_retention(
+    queue: CallbackQueue, redis_url: str
+) -> None:
     request_id, _ = queue.file("a", request())
     queue.claim(request_id, "ana", NOW)
     queue.close(request_id, "ana", CallbackOutcome.WRONG_NUMBER, "", NOW)

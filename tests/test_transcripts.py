@@ -21,7 +21,7 @@ from flows.segments import measure
 
 FLOWS = load_flows()
 FOLDER = Path(__file__).parent / "transcripts"
-PATHS = sorted(FOLDER.glob("*.toml"))
+PATHS = sorted(p for p in FOLDER.glob("*.toml") if not p.name.startswith("voice_"))
 TURN_KEYS = {"send", "expect", "state", "opt_out_type"}
 STATE_FIELDS = {f.name for f in fields(State)}
 SMS_MAX_SEGMENTS = 2

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import time
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from rq import get_current_job
+from rq import Queue, get_current_job
+from rq.exceptions import DuplicateJobError
+from rq.registry import FailedJobRegistry
+from rq.serializers import JSONSerializer
 
+from flows.text import display_number
 from hotline.app import Hotline, build_hotline
+from hotline.callbacks import CallbackRequest
+from hotline.office import expected_call
+from hotline.outbox import QUEUE
 from hotline.settings import Settings
-from hotline.twilio_rest import OptedOut, TwilioRest
+from hotline.twilio_rest import OptedOut, TryLater, TwilioRest
 
 log = logging.getLogger(__name__)
-SENT_MARK_TTL = 7 * 24 * 3600
+MARK_TTL = 7 * 24 * 3600
 
 
 @cache
@@ -36,20 +46,109 @@ def send_section(tag: str, lang: str, node: str) -> int:
     h = hotline()
     job_id = get_current_job().id
     number = h.redis.get(h.store.key(tag, "contact"))
-    if number is None or h.redis.exists(h.store.key(tag, "optout")):
-        log.info("send_section %s: nothing to do (no number or opted out)", job_id)
+    if number is None:
         return 0
     sent = 0
     for page, text in enumerate(h.flows[lang].nodes[node].sms):
         mark = h.store.key(tag, f"sent:{job_id}:{page}")
         if h.redis.exists(mark):
             continue
-        try:
-            twilio().send_sms(number.decode(), text)
-        except OptedOut:
-            h.redis.set(h.store.key(tag, "optout"), "1")
-            log.info("send_section %s: recipient has opted out", job_id)
+        if not _text(tag, number.decode(), text):
             return sent
-        h.redis.set(mark, "1", ex=SENT_MARK_TTL)
+        h.redis.set(mark, "1", ex=MARK_TTL)
         sent += 1
     return sent
+
+
+def file_callback(tag: str, filing_key: str) -> str:
+    """File a pending call-back request in the queue (once), then confirm it to the person (once).
+
+    The confirmation is sent only after the request is saved, so nobody is told it is in the
+    queue before it is. Returns the request id ('' if there was nothing pending).
+    """
+    h = hotline()
+    pending_key = h.store.key(tag, f"pending:{filing_key}")
+    raw = h.redis.get(pending_key)
+    if raw is None:
+        return ""
+    details = json.loads(raw)
+    request = CallbackRequest(id="", person=tag, updated_at=time.time(), **details)
+    request_id, created = h.callbacks.file(filing_key, request)
+    mark = h.store.key(tag, f"confirmed:{filing_key}")
+    own = h.redis.get(h.store.key(tag, "contact"))
+    if own is not None and h.redis.set(mark, "1", nx=True, ex=MARK_TTL):
+        try:
+            _text(tag, own.decode(), _confirmation(h, details))
+        except TryLater:
+            h.redis.delete(mark)
+            raise
+    h.redis.delete(pending_key)
+    if created:
+        h.outbox.alert_staff(time.time())
+    _schedule_purge(h)
+    log.info("callback %s filed (%s)", request_id, "new" if created else "updated")
+    return request_id
+
+
+def alert_staff() -> int:
+    """Text on-duty staff how many requests wait, with no personal detail; how many were texted."""
+    h = hotline()
+    waiting = h.callbacks.count_waiting()
+    if not waiting:
+        return 0
+    text = f"CancerCare hotline: {waiting} call back request(s) waiting. Open the dashboard."
+    for number in h.settings.staff_alert_numbers:
+        twilio().send_sms(number, text)
+    return len(h.settings.staff_alert_numbers)
+
+
+def final_notice(request_id: str) -> bool:
+    """After the last unanswered attempt, tell the person how to reach a social worker."""
+    h = hotline()
+    request = h.callbacks.get(request_id)
+    if request is None:
+        return False
+    flow = h.flows.get(request.lang) or h.flows["en"]
+    return _text(h.store.tag(request.number), request.number, flow.text("callback_missed"))
+
+
+def purge() -> int:
+    """Delete closed requests and failed jobs past their retention; schedule the next purge."""
+    h = hotline()
+    now = time.time()
+    removed = h.callbacks.purge(now)
+    failed = FailedJobRegistry(QUEUE, connection=h.redis, serializer=JSONSerializer)
+    failed.cleanup(int(now))
+    _schedule_purge(h)
+    log.info("purged %d closed request(s)", removed)
+    return removed
+
+
+def _schedule_purge(h: Hotline) -> None:
+    """Make sure one purge is scheduled for tomorrow (a deterministic id keeps it to one)."""
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    queue = Queue(QUEUE, connection=h.redis, serializer=JSONSerializer)
+    try:
+        queue.enqueue_at(tomorrow, purge, job_id=f"purge-{tomorrow:%Y-%m-%d}", unique=True)
+    except DuplicateJobError:
+        pass
+
+
+def _confirmation(h: Hotline, details: dict) -> str:
+    flow = h.flows.get(details["lang"]) or h.flows["en"]
+    when = expected_call(h.settings.office_hours, details["window"], datetime.now(UTC), flow.lang)
+    return flow.text("callback_confirmed", number=display_number(details["number"]), when=when)
+
+
+def _text(tag: str, number: str, body: str) -> bool:
+    """Send one text unless the person opted out; record an opt-out Twilio reports (21610)."""
+    h = hotline()
+    optout = h.store.key(tag, "optout")
+    if h.redis.exists(optout):
+        return False
+    try:
+        twilio().send_sms(number, body)
+    except OptedOut:
+        h.redis.set(optout, "1")
+        return False
+    return True
