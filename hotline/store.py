@@ -68,12 +68,13 @@ class Record:
 
 
 def _pack(state: State) -> list[object]:
-    return [state.lang, state.node, state.page, state.steps, state.misses, int(state.opted_out)]
+    packed = [state.lang, state.node, state.page, state.steps, state.misses, int(state.opted_out)]
+    return [*packed, dict(state.answers)] if state.answers else packed
 
 
 def _unpack(packed: list) -> State:
-    lang, node, page, steps, misses, opted_out = packed
-    return State(lang, node, page, steps, misses, bool(opted_out))
+    lang, node, page, steps, misses, opted_out, *answers = packed
+    return State(lang, node, page, steps, misses, bool(opted_out), tuple(sorted((answers or [{}])[0].items())))
 
 
 @dataclass(frozen=True)
