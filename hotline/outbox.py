@@ -6,6 +6,7 @@ it needs waits for it in a short-lived Redis key under that tag.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 
@@ -72,9 +73,8 @@ class Outbox:
         return tag
 
     def _enqueue(self, function: str, args: tuple[str, ...], job_id: str) -> None:
-        try:
+        # The same work already queued (a retried webhook or job) is enough once.
+        with contextlib.suppress(DuplicateJobError):
             self._queue.enqueue_call(
                 function, args=args, job_id=job_id, retry=RETRY, failure_ttl=FAILED_TTL, unique=True
             )
-        except DuplicateJobError:
-            pass  # the same work is already queued (a retried webhook or job): once is enough

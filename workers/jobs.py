@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -128,10 +129,8 @@ def _schedule_purge(h: Hotline) -> None:
     """Make sure one purge is scheduled for tomorrow (a deterministic id keeps it to one)."""
     tomorrow = datetime.now(UTC) + timedelta(days=1)
     queue = Queue(QUEUE, connection=h.redis, serializer=JSONSerializer)
-    try:
+    with contextlib.suppress(DuplicateJobError):
         queue.enqueue_at(tomorrow, purge, job_id=f"purge-{tomorrow:%Y-%m-%d}", unique=True)
-    except DuplicateJobError:
-        pass
 
 
 def _confirmation(h: Hotline, details: dict) -> str:
