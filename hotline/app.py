@@ -68,8 +68,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
     app.extensions["hotline"] = build_hotline(settings)
     from hotline import webhooks
+    from hotline.dashboard import init_dashboard
 
     app.register_blueprint(webhooks.bp)
+    init_dashboard(app, settings)
     return app
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import secrets
 import shutil
@@ -10,13 +12,19 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import click
 import redis
 
+from hotline.app import Hotline, create_app
+from hotline.callbacks import AlreadyClaimed, CallbackOutcome, NotYours, Status, UnknownRequest
+from hotline.dashboard import age
 from hotline.outbox import QUEUE
 from hotline.phone import Caller, Heard, Text, Texter, Transport, http_transport
+from hotline.settings import Settings, SettingsError
+from hotline.staff import StaffDirectory, StaffError
 from hotline.twilio_standin import TwilioStandIn
 
 HOME = Path(".hotline")
@@ -233,3 +241,146 @@ def _show_heard(heard: Heard, speak: bool) -> None:
             subprocess.run(["espeak-ng", "-s", "150", prompt], check=False)
     if heard.dialed:
         click.echo(f"   (ringing {heard.dialed} ...)")
+
+
+@main.group()
+def callbacks() -> None:
+    """The social workers' queue of call-back requests (as on the dashboard)."""
+
+
+@callbacks.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
+def list_callbacks(as_json: bool) -> None:
+    """Requests waiting for a call back: urgent first, then oldest first."""
+    h = _hotline()
+    now = time.time()
+    waiting = h.callbacks.waiting(now)
+    if as_json:
+        rows = [
+            {**dataclasses.asdict(r), "age": round(r.age(now)), "held_by": r.held_by(now)}
+            for r in waiting
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not waiting:
+        click.echo("Nobody is waiting for a call back.")
+        return
+    click.echo(
+        f"{'ID':<12}  {'NUMBER':<16}  {'WAITING':>10}  TRIES  {'WINDOW':<9}  VOICEMAIL  LANG  STATUS"
+    )
+    for r in waiting:
+        holder = r.held_by(now)
+        status = f"claimed by {holder}" if holder else "open"
+        if r.not_before > now:
+            status += f", retry after {_clock(r.not_before)}"
+        click.echo(
+            f"{r.id:<12}  {r.number:<16}  {age(r.age(now)):>10}  "
+            f"{r.attempts}/{h.callbacks.max_attempts:<3}  {r.window:<9}  "
+            f"{'yes' if r.voicemail else 'no':<9}  {r.lang:<4}  "
+            f"{'URGENT ' if r.urgent else ''}{status}"
+        )
+
+
+@callbacks.command("claim")
+@click.argument("request_id")
+@click.option("--as", "user", required=True, help="Your staff username.")
+def claim_callback(request_id: str, user: str) -> None:
+    """Take request REQUEST_ID for the lease time, so no colleague calls at the same time."""
+    h = _hotline()
+    _require_staff(h, user)
+    try:
+        held = h.callbacks.claim(request_id, user, time.time())
+    except AlreadyClaimed:
+        raise click.ClickException(f"a colleague holds {request_id}") from None
+    except UnknownRequest:
+        raise click.ClickException(f"{request_id} is not in the queue") from None
+    click.echo(f"{user} holds {request_id} until {_clock(held.lease_until)}: call {held.number}")
+
+
+@callbacks.command("close")
+@click.argument("request_id")
+@click.option("--as", "user", required=True, help="Your staff username.")
+@click.option(
+    "--outcome",
+    required=True,
+    type=click.Choice([o.value for o in CallbackOutcome]),
+    help="How the call went (no_answer puts it back in the queue until the last attempt).",
+)
+@click.option("--note", default="", help="A short note for colleagues.")
+def close_callback(request_id: str, user: str, outcome: str, note: str) -> None:
+    """Record how the call back to REQUEST_ID went."""
+    h = _hotline()
+    _require_staff(h, user)
+    try:
+        closed = h.callbacks.close(
+            request_id, user, CallbackOutcome(outcome), note.strip(), time.time()
+        )
+    except NotYours:
+        raise click.ClickException(f"a colleague holds {request_id}") from None
+    except UnknownRequest:
+        raise click.ClickException(f"{request_id} is not in the queue") from None
+    h.outbox.after_close(closed)
+    tries = f" (attempt {closed.attempts} of {h.callbacks.max_attempts})"
+    if closed.status is Status.CLOSED:
+        click.echo(f"{request_id}: {outcome}{tries if outcome == 'no_answer' else ''}; closed")
+    else:
+        click.echo(
+            f"{request_id}: {outcome}{tries}; back in the queue after {_clock(closed.not_before)}"
+        )
+
+
+@main.group()
+def staff() -> None:
+    """Social workers' accounts for the dashboard."""
+
+
+@staff.command("add")
+@click.argument("username")
+@click.option(
+    "--phone", required=True, help="Their own phone (E.164): it rings first on a call back."
+)
+@click.option("--name", default="", help="Their name as the dashboard shows it.")
+def add_staff(username: str, phone: str, name: str) -> None:
+    """Add an account USERNAME; the password is asked for twice and never shown."""
+    directory = StaffDirectory(_hotline().redis)
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        member = directory.add(username, password, phone, name)
+    except StaffError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"added {member.username} ({member.name})")
+
+
+@staff.command("list")
+def list_staff() -> None:
+    """Every staff account."""
+    members = StaffDirectory(_hotline().redis).list()
+    if not members:
+        click.echo("No staff accounts yet: add one with `hotline staff add`.")
+    for member in members:
+        click.echo(f"{member.username:<20}  {member.phone:<16}  {member.name}")
+
+
+def _hotline() -> Hotline:
+    """The hotline's resources as the app builds them, from the environment and `.hotline/dev.env`.
+
+    Without REDIS_URL, the private Redis a running `hotline run` keeps under `.hotline/` is used.
+    """
+    env = dev_environment()
+    socket = HOME / "redis" / "redis.sock"
+    if not env.get("REDIS_URL") and socket.exists():
+        env["REDIS_URL"] = f"unix://{socket.resolve()}"
+    try:
+        return create_app(Settings.from_env(env)).extensions["hotline"]
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _require_staff(h: Hotline, username: str) -> None:
+    """A clear error unless `username` is a staff account (a typo must not act in nobody's name)."""
+    if StaffDirectory(h.redis).get(username) is None:
+        raise click.ClickException(f"no staff account {username!r}: see `hotline staff list`")
+
+
+def _clock(moment: float) -> str:
+    return datetime.fromtimestamp(moment).strftime("%a %H:%M")

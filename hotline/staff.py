@@ -97,5 +97,6 @@ class StaffDirectory:
             pipe.execute()
         return None
 
+
 def _key(username: str) -> str:
     return f"{PREFIX}:user:{username}"

@@ -74,7 +74,15 @@ def _pack(state: State) -> list[object]:
 
 def _unpack(packed: list) -> State:
     lang, node, page, steps, misses, opted_out, *answers = packed
-    return State(lang, node, page, steps, misses, bool(opted_out), tuple(sorted((answers or [{}])[0].items())))
+    return State(
+        lang,
+        node,
+        page,
+        steps,
+        misses,
+        bool(opted_out),
+        tuple(sorted((answers or [{}])[0].items())),
+    )
 
 
 @dataclass(frozen=True)

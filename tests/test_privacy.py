@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from conftest import Phone
-
 from hotline.logs import RedactingFormatter, redact
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 
 import redis
-from conftest import PUBLIC_BASE_URL, Phone, message_bodies, post_signed, sign, sms_params
 
+from conftest import PUBLIC_BASE_URL, Phone, message_bodies, post_signed, sign, sms_params
 from flows.segments import measure
 
 

@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 import redis
-from conftest import ACCOUNT_SID, Phone, post_signed, run_jobs, transport
 from rq import Queue
 from rq.serializers import JSONSerializer
 
+from conftest import ACCOUNT_SID, Phone, post_signed, run_jobs, transport
 from flows.validate import VOICE_MAX_SECONDS, spoken_seconds
 from hotline.app import create_app
 from hotline.office import OfficeHours
