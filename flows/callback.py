@@ -11,16 +11,28 @@ CALLBACK_NODE = "callback"  # where a call back is offered: asks for the best ti
 DONE_NODE = "callback_done"  # where a filed request is acknowledged
 NUMBER_NODE = "callback_number"  # where another number to call is asked for
 REQUEST = "@callback"  # an option target: file the request with the answers given
+LANGUAGE = "@lang"  # an option target: go on in the language the option sets
 ANSWERS = ("window", "voicemail", "number")
 
 
-def choose(flow: Flow, state: State, option: Option) -> tuple[State, str, tuple[Effect, ...]]:
-    """Follow an option: record the answer it gives; at REQUEST, file the answers given so far."""
+def choose(
+    flow: Flow, state: State, option: Option, reachable: bool = True
+) -> tuple[State, str, tuple[Effect, ...]]:
+    """Follow an option: record the answer it gives; at REQUEST, file the answers given so far.
+
+    A caller whose own number is withheld (not `reachable`) is asked for a number first.
+    """
     if option.set:
         name, _, value = option.set.partition("=")
         state = state.answering(name, value)
+    if option.target == LANGUAGE:
+        lang = state.answer("lang")
+        kept = tuple(pair for pair in state.answers if pair[0] != "lang")
+        return replace(state, lang=lang, answers=kept), flow.root, ()
     if option.target != REQUEST:
         return state, option.target, ()
+    if not reachable and not state.answer("number"):
+        return state, NUMBER_NODE, ()
     fields = tuple(pair for pair in state.answers if pair[0] in (*ANSWERS, "topic"))
     kept = tuple(pair for pair in state.answers if pair[0] not in ANSWERS)
     return (
@@ -30,11 +42,26 @@ def choose(flow: Flow, state: State, option: Option) -> tuple[State, str, tuple[
     )
 
 
-def arriving(flow: Flow, state: State, node_id: str) -> State:
-    """The state on showing `node_id`: a part of the fact sheet becomes the topic of any request."""
+def urgent_request(state: State) -> Effect:
+    """A request to be called as soon as possible, without the usual questions (no voicemail)."""
+    fields = {"topic": state.answer("topic"), "window": "any", "voicemail": "no", "urgent": "yes"}
+    if state.answer("number"):
+        fields["number"] = state.answer("number")
+    return Effect(EffectKind.REQUEST_CALLBACK, fields=tuple(sorted(fields.items())))
+
+
+def arriving(flow: Flow, state: State, node_id: str, page: int) -> State:
+    """`state` moved to a page of `node_id`.
+
+    A part of the fact sheet becomes the topic of any request; coming to the call-back
+    questions afresh forgets the answers of an earlier, unfinished request.
+    """
+    moved = replace(state, node=node_id, page=page)
+    if node_id == CALLBACK_NODE and not (state.node in flow.nodes and flow.nodes[state.node].asks):
+        return replace(moved, answers=tuple(p for p in moved.answers if p[0] not in ANSWERS))
     if node_id in (flow.root, DONE_NODE) or flow.nodes[node_id].asks:
-        return state
-    return state.answering("topic", node_id)
+        return moved
+    return moved.answering("topic", node_id)
 
 
 def take_number(flow: Flow, state: State, typed: str) -> tuple[State, str] | None:

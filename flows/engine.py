@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flows.model import Channel, Event, Flows, Outcome, State
-from flows.sms import sms_step
-from flows.voice import voice_step
+from flows.sms import sms_step, start_text
+from flows.voice import greeting, speakable, voice_step
 
 
 def step(flows: Flows, state: State, event: Event) -> Outcome:
@@ -14,8 +16,16 @@ def step(flows: Flows, state: State, event: Event) -> Outcome:
         lang = state.lang if state.lang in flows else next(iter(flows))
         state = State(lang=lang, steps=state.steps, opted_out=state.opted_out)
     if event.channel is Channel.VOICE:
-        return voice_step(flows, state, event)
-    return sms_step(flows, state, event.text, event.opt_out_type)
+        outcome = voice_step(flows, state, event)
+        if outcome.state.lang != state.lang:  # the caller chose another language: greet them in it
+            return replace(
+                outcome, replies=tuple(speakable(r) for r in greeting(flows[outcome.state.lang]))
+            )
+        return outcome
+    outcome = sms_step(flows, state, event.text, event.opt_out_type)
+    if outcome.state.lang != state.lang and outcome.state.node:
+        return replace(outcome, replies=(start_text(flows[outcome.state.lang]),))
+    return outcome
 
 
 def _fits(flows: Flows, state: State, channel: Channel) -> bool:

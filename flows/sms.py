@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flows.callback import CALLBACK_NODE, arriving, choose, take_number
+from flows.callback import CALLBACK_NODE, arriving, choose, take_number, urgent_request
+from flows.languages import everyones, start_language
 from flows.model import Channel, Flow, Flows, Outcome, State
 from flows.text import Command, choice, classify
 
@@ -48,21 +49,33 @@ def _choices(flow: Flow, node_id: str) -> list[str]:
 def sms_step(flows: Flows, state: State, text: str, opt_out_type: str = "") -> Outcome:
     """Answer one incoming text."""
     flow = flows[state.lang]
-    command = classify(text, flow.keywords["start"], dict(flow.keywords))
+    command = classify(
+        text, everyones(flows, "start"), {**flow.keywords, "crisis": everyones(flows, "crisis")}
+    )
     counted = replace(state, steps=state.steps + 1)
 
+    if opt_out_type in ("STOP", "START"):  # Advanced Opt-Out has decided (custom keywords too)
+        command = Command.OPT_OUT if opt_out_type == "STOP" else Command.OPT_IN
     if command is Command.OPT_OUT:
         return Outcome(replace(counted, opted_out=True, node="", page=0))
     if command is Command.OPT_IN:
         # Twilio answers START, UNSTOP and YES itself; a second reply from us would only confuse.
         return Outcome(replace(counted, opted_out=False))
+    if command is Command.CRISIS:
+        # Safety first, whatever else holds: the place in the conversation is kept.
+        return Outcome(counted, (flow.text("crisis"),))
     if command is Command.HELP:
         # With Advanced Opt-Out, Twilio has sent our HELP text already (OptOutType=HELP).
         return Outcome(counted, () if opt_out_type == "HELP" else (flow.text("help"),))
     if state.opted_out:
         return Outcome(counted)
+    if command is Command.URGENT:
+        return Outcome(counted, (flow.text("urgent_filed"),), (urgent_request(counted),))
     if command is Command.START or not state.node:
-        return _show(flow, counted, flow.root, 0, start_text(flow))
+        lang = start_language(flows, text, state.lang)
+        return _show(
+            flows[lang], replace(counted, lang=lang), flows[lang].root, 0, start_text(flows[lang])
+        )
     return _navigate(flow, counted, command, text)
 
 
@@ -96,5 +109,5 @@ def _navigate(flow: Flow, state: State, command: Command, text: str) -> Outcome:
 
 
 def _show(flow: Flow, state: State, node_id: str, page: int, text: str = "") -> Outcome:
-    new = arriving(flow, replace(state, node=node_id, page=page), node_id)
+    new = arriving(flow, state, node_id, page)
     return Outcome(new, (text or page_text(flow, node_id, page),))

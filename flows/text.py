@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 
-# Only this much of a message is ever looked at: keywords and choices are short.
+# Only this much of a message is read for keywords and choices, which are short...
 MAX_READ = 64
+# ...and this much for safety words, which may come anywhere in a long, distressed message.
+MAX_READ_SAFETY = 1000
 
 # Twilio's default keywords (single word, any case); Twilio blocks or unblocks the number itself.
 OPT_OUT = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"})
@@ -22,6 +25,8 @@ class Command(StrEnum):
     OPT_IN = "opt_in"
     HELP = "help"
     START = "start"
+    CRISIS = "crisis"
+    URGENT = "urgent"
     MENU = "menu"
     BACK = "back"
     MORE = "more"
@@ -32,16 +37,16 @@ class Command(StrEnum):
 _NOT_WORD = re.compile(r"[^A-Z0-9]+")
 
 
-def normalise(text: str) -> str:
+def normalise(text: str, limit: int = MAX_READ) -> str:
     """Upper-case ASCII words separated by single spaces: ' Señor,  secnd!! ' -> 'SENOR SECND'."""
-    decomposed = unicodedata.normalize("NFKD", text.strip()[:MAX_READ])
+    decomposed = unicodedata.normalize("NFKD", text.strip()[:limit].replace("'", ""))
     ascii_only = decomposed.encode("ascii", "ignore").decode().upper()
     return _NOT_WORD.sub(" ", ascii_only).strip()
 
 
 def near(word: str, keyword: str) -> bool:
     """True when `word` is `keyword` or one typo away (a letter missing, extra, wrong or swapped)."""
-    if word == keyword:
+    if word in (keyword, keyword + "S"):
         return True
     if len(keyword) < 5 or abs(len(word) - len(keyword)) > 1:
         return False
@@ -60,8 +65,10 @@ def _one_edit(a: str, b: str) -> bool:
     return short[i:] == long[i + 1 :]
 
 
-def classify(text: str, start_words: frozenset[str], words: dict[str, frozenset[str]]) -> Command:
-    """The command a message carries; `words` gives each navigation command's words per language."""
+def classify(
+    text: str, start_words: frozenset[str], words: Mapping[str, frozenset[str]]
+) -> Command:
+    """The command a message carries, safety first; `words` gives the language's command words."""
     norm = normalise(text)
     if not norm:
         return Command.OTHER
@@ -69,16 +76,29 @@ def classify(text: str, start_words: frozenset[str], words: dict[str, frozenset[
         return Command.OPT_OUT
     if norm in OPT_IN:
         return Command.OPT_IN
-    if norm in HELP:
+    if mentions(text, words.get("crisis", ())):
+        return Command.CRISIS
+    if norm in HELP or norm in words.get("help", ()):
         return Command.HELP
     if norm.isdigit():
         return Command.MENU if norm == "0" else Command.CHOICE
-    for command in (Command.MENU, Command.BACK, Command.MORE):
+    for command in (Command.URGENT, Command.MENU, Command.BACK, Command.MORE):
         if norm in words.get(command.value, frozenset()):
             return command
     if any(near(w, k) for w in norm.split(" ")[:3] for k in start_words):
         return Command.START
     return Command.OTHER
+
+
+def mentions(text: str, phrases: Iterable[str]) -> bool:
+    """True when `text` has one of `phrases` as whole words; a long word may carry one typo."""
+    said = normalise(text, MAX_READ_SAFETY).split()
+    for phrase in phrases:
+        wanted = phrase.split()
+        for i in range(len(said) - len(wanted) + 1):
+            if all(near(said[i + j], w) for j, w in enumerate(wanted)):
+                return True
+    return False
 
 
 def choice(text: str) -> str:

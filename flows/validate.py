@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flows.callback import CALLBACK_NODE, DONE_NODE, NUMBER_NODE, REQUEST
+from flows.callback import CALLBACK_NODE, DONE_NODE, LANGUAGE, NUMBER_NODE, REQUEST
 from flows.model import Flow, Flows
 from flows.segments import measure
 from flows.sms import no_more_text, page_text, sorry_text, start_text
-from flows.voice import TALK, greeting, prompt, speakable
+from flows.voice import TALK, crisis_prompt, greeting, prompt, speakable
 
 SMS_MAX_SEGMENTS = 2
 WHEN_MAX = 40  # the longest "when to expect the call" phrase, in any language
 VOICE_MAX_SECONDS = 45.0
 WORDS_PER_SECOND = 150 / 60
 REQUIRED_TEXTS = [
+    "crisis",
+    "urgent_filed",
+    "voice_crisis",
+    "voice_urgent_filed",
+    "voice_other_language",
     "callback_confirmed",
     "callback_missed",
     "voice_form_keys",
@@ -48,7 +53,8 @@ REQUIRED_TEXTS = [
     "voice_no_answer",
     "unavailable_voice",
 ]
-REQUIRED_KEYWORDS = ("start", "menu", "back", "more", "repeat", "talk", "help")
+REQUIRED_KEYWORDS = ("start", "menu", "back", "more", "repeat", "talk", "help", "urgent", "crisis")
+LANGUAGE_KEY = "9"  # 0 is the main menu, 8 an urgent call back, 9 elsewhere "send this by text"
 REQUIRED_NODES = (CALLBACK_NODE, DONE_NODE, NUMBER_NODE)
 VOICE_LEADS = [
     "voice_wrong_key",
@@ -83,6 +89,7 @@ def voice_prompts(flow: Flow) -> Iterator[tuple[str, str]]:
     yield "greeting", " ".join(greeting(flow))
     for name in ("voice_offer", "voice_goodbye", "unavailable_voice"):
         yield name, flow.text(name)
+    yield "voice_crisis", " ".join(crisis_prompt(flow))
     # A prompt may follow one short lead-in ("Sorry, that is not one of the choices."): budget the longest.
     lead = max((flow.text(name) for name in VOICE_LEADS), key=spoken_seconds)
     for node in flow.nodes.values():
@@ -93,7 +100,7 @@ def voice_prompts(flow: Flow) -> Iterator[tuple[str, str]]:
 def sms_texts(flow: Flow) -> Iterator[tuple[str, str]]:
     """Every text the SMS line can send in this language, each with a name saying where it is used."""
     yield "start", start_text(flow)
-    for name in ("help", "unavailable", "callback_missed"):
+    for name in ("help", "unavailable", "callback_missed", "crisis", "urgent_filed"):
         yield name, flow.text(name)
     # "when" is worded at send time (hotline.office), never longer than WHEN_MAX characters.
     when = "w" * WHEN_MAX
@@ -120,12 +127,13 @@ def _flow_problems(flow: Flow) -> Iterator[str]:
         if not node.sms or not node.voice:
             yield f"{lang}: {node.id} needs at least one SMS page and one voice page"
         keys = [o.key for o in node.options]
-        if len(set(keys)) != len(keys) or any(k not in "12345678" or len(k) != 1 for k in keys):
-            yield f"{lang}: {node.id} option keys must be distinct digits 1-8, got {keys}"
+        allowed = set("1234567") | ({LANGUAGE_KEY} if node.id == flow.root else set())
+        if len(set(keys)) != len(keys) or not set(keys) <= allowed:
+            yield f"{lang}: {node.id} option keys must be distinct digits 1-7 (9 on the main menu), got {keys}"
         for option in node.options:
             if option.target == TALK and option.channel != "voice":
                 yield f"{lang}: {node.id} option {option.key} leads to {TALK}, which only voice can do"
-            elif option.target not in flow.nodes and option.target not in (TALK, REQUEST):
+            elif option.target not in flow.nodes and option.target not in (TALK, REQUEST, LANGUAGE):
                 yield f"{lang}: {node.id} option {option.key} leads to unknown node {option.target!r}"
     unreachable = set(flow.nodes) - set(flow.parents) - {flow.root, DONE_NODE}
     if unreachable:
@@ -154,3 +162,9 @@ def _shape_problems(flows: Flows) -> Iterator[str]:
     for lang, shape in shapes.items():
         if shape != first:
             yield f"{lang}: nodes or options differ from {first_lang}"
+    for flow in flows.values():
+        for node in flow.nodes.values():
+            for option in node.options:
+                other = option.set.partition("=")[2]
+                if option.target == LANGUAGE and (other not in flows or other == flow.lang):
+                    yield f"{flow.lang}: {node.id} option {option.key} offers a language there is no content for: {other!r}"

@@ -5,7 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from flows.callback import CALLBACK_NODE, DONE_NODE, arriving, choose, take_number
+from flows.callback import (
+    CALLBACK_NODE,
+    DONE_NODE,
+    LANGUAGE,
+    NUMBER_NODE,
+    arriving,
+    choose,
+    take_number,
+    urgent_request,
+)
+from flows.languages import everyones
 from flows.model import (
     Channel,
     Effect,
@@ -19,13 +29,13 @@ from flows.model import (
     State,
     Then,
 )
-from flows.text import normalise
+from flows.text import mentions, normalise
 
 TALK = "@talk"  # an option target: connect the caller with a social worker
 MISSES_BEFORE_OFFER = 3
 MAX_STEPS = 80  # a call this long is stuck somewhere: end it politely
 MIN_CONFIDENCE = 0.4
-REPEAT_KEY, MENU_KEY, MORE_KEY, TEXT_KEY = "*", "0", "1", "9"
+REPEAT_KEY, MENU_KEY, MORE_KEY, TEXT_KEY, URGENT_KEY = "*", "0", "1", "9", "8"
 HELP_KEY, BACK_KEY, MORE_WORD = "help", "back", "more"  # spoken only
 # Spoken commands, by their keyword list in the content, and the key each stands for.
 _COMMANDS = (
@@ -61,11 +71,15 @@ def prompt(flow: Flow, node_id: str, page: int) -> tuple[str, ...]:
     if page + 1 < len(node.voice):
         parts.append(flow.text("voice_more"))
     else:
-        parts += [
-            flow.text("voice_option", say=o.say, key=o.key) for o in node.options_for(Channel.VOICE)
-        ]
+        parts += [_option_line(flow, o) for o in node.options_for(Channel.VOICE)]
     parts.append(flow.text(_keys_text(flow, node_id)))
     return tuple(parts)
+
+
+def _option_line(flow: Flow, option: Option) -> str:
+    if option.target == LANGUAGE:
+        return flow.text("voice_other_language")  # said in the other language, so it is understood
+    return flow.text("voice_option", say=option.say, key=option.key)
 
 
 def _keys_text(flow: Flow, node_id: str) -> str:
@@ -77,6 +91,11 @@ def _keys_text(flow: Flow, node_id: str) -> str:
 def can_text_here(flow: Flow, node_id: str) -> bool:
     """Whether "press 9" offers this node by text: parts of the fact sheet, not the menu or forms."""
     return node_id not in (flow.root, DONE_NODE) and not flow.nodes[node_id].asks
+
+
+def crisis_prompt(flow: Flow) -> tuple[str, ...]:
+    """The safety answer: 911, 988, an urgent call back (8); star goes back to where the caller was."""
+    return (flow.text("voice_crisis"), flow.text("voice_form_keys"))
 
 
 def offer(flow: Flow) -> tuple[str, ...]:
@@ -119,8 +138,16 @@ def _step(flows: Flows, state: State, event: Event) -> Outcome:
         taken = take_number(flow, state, event.digits)
         if taken is None:
             return _miss(flow, state, event, sorry="number_bad")
-        state, said = taken
-        return _show(flow, replace(state, misses=0), CALLBACK_NODE, 0, lead=(said,))
+        state, said = replace(taken[0], misses=0), taken[1]
+        if state.answer("urgent"):
+            return _urgent(flow, state, (said, flow.text("voice_urgent_filed")), DONE_NODE)
+        return _show(flow, state, CALLBACK_NODE, 0, lead=(said,))
+    if event.text and mentions(event.text, everyones(flows, "crisis")):
+        return Outcome(state.answering("crisis", "yes"), crisis_prompt(flow), then=Then.GATHER)
+    if state.answer("crisis") and (event.digits[:1] == URGENT_KEY or _urgent_said(flow, event)):
+        if not event.can_text:  # a withheld number: ask for one to call first
+            return _show(flow, state.answering("urgent", "yes"), NUMBER_NODE, 0)
+        return _urgent(flow, state, (flow.text("voice_urgent_filed"),), state.node)
     if state.misses >= MISSES_BEFORE_OFFER:
         return _answer_offer(flow, state, event, _key(flow, state, event, _offer_choices(flow)))
     node = flow.nodes[state.node]
@@ -158,6 +185,22 @@ def _key(flow: Flow, state: State, event: Event, choices: tuple[Option, ...]) ->
         if any(_means(said, phrase) for phrase in flow.keywords[name]):
             return key
     return _best_choice(choices, said)
+
+
+def _urgent(flow: Flow, state: State, lead: tuple[str, ...], node_id: str) -> Outcome:
+    """File an urgent call back, then go on at `node_id` (where the caller was, if they can go back)."""
+    effect = urgent_request(state)
+    calm = replace(
+        state, answers=tuple(p for p in state.answers if p[0] not in ("urgent", "number"))
+    )
+    page = calm.page if node_id == calm.node else 0
+    return replace(_show(flow, calm, node_id, page, lead=lead), effects=(effect,))
+
+
+def _urgent_said(flow: Flow, event: Event) -> bool:
+    return bool(event.text) and any(
+        _means(normalise(event.text), w) for w in flow.keywords["urgent"]
+    )
 
 
 def _means(said: str, phrase: str) -> bool:
@@ -209,7 +252,7 @@ def _press(flow: Flow, state: State, event: Event, key: str) -> Outcome:
         return _miss(flow, missed_before, event, sorry="voice_wrong_key")
     if option.target == TALK:
         return _talk(flow, state, event)
-    state, target, effects = choose(flow, state, option)
+    state, target, effects = choose(flow, state, option, event.can_text)
     return replace(_show(flow, state, target, 0), effects=effects)
 
 
@@ -249,7 +292,7 @@ def _answer_offer(flow: Flow, state: State, event: Event, key: str | None) -> Ou
 
 
 def _show(flow: Flow, state: State, node_id: str, page: int, lead: tuple[str, ...] = ()) -> Outcome:
-    new = arriving(flow, replace(state, node=node_id, page=page), node_id)
+    new = arriving(flow, state, node_id, page)
     return Outcome(new, (*lead, *prompt(flow, node_id, page)), then=Then.GATHER)
 
 

@@ -38,7 +38,7 @@ class AlreadyClaimed(Exception):
 
 
 class NotYours(Exception):
-    """Only the social worker holding the request may do that."""
+    """A colleague holds a live claim on this request (or, to release it, nobody does)."""
 
 
 class UnknownRequest(KeyError):
@@ -60,6 +60,7 @@ class CallbackRequest:
     urgent: bool
     requested_at: float
     updated_at: float
+    text_to: str = ""  # the asker's own number, for texts about the request ('' if withheld)
     attempts: int = 0
     status: Status = Status.OPEN
     claimed_by: str = ""
@@ -101,7 +102,9 @@ URGENT_HEAD_START = 1e10
 
 # KEYS: new request hash, person pointer, open index.
 # ARGV: id, score, urgent head start, then field/value pairs.
-# Asking again updates what the person can change; a claim in progress is left alone.
+# Asking again updates what the person can change (the number, time, voicemail); status, claim
+# and attempts are left alone. The script reads the person's current request by a key it builds
+# itself, so the queue wants a plain Redis (or Sentinel), not a Cluster.
 _FILE = """
 local UPDATABLE = {number=1, channel=1, lang=1, topic=1, window=1, voicemail=1, updated_at=1}
 if redis.call('EXISTS', KEYS[1]) == 1 then return {ARGV[1], 0} end

@@ -20,6 +20,7 @@ import redis
 
 from hotline.app import Hotline, create_app
 from hotline.callbacks import AlreadyClaimed, CallbackOutcome, NotYours, Status, UnknownRequest
+from hotline.content_cli import content
 from hotline.dashboard import age
 from hotline.outbox import QUEUE
 from hotline.phone import Caller, Heard, Text, Texter, Transport, http_transport
@@ -384,3 +385,6 @@ def _require_staff(h: Hotline, username: str) -> None:
 
 def _clock(moment: float) -> str:
     return datetime.fromtimestamp(moment).strftime("%a %H:%M")
+
+
+main.add_command(content)

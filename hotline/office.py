@@ -171,4 +171,8 @@ def _when(words: dict, window: str, offset: int, day: date, close: str, lang: st
     )
     if lang == "es" and offset > 1:
         name = f"el {name}"
-    return words["later"][window].format(day=name)
+    # This goes into a text: á, í, ó, ú would turn the whole message into costly UCS-2.
+    return words["later"][window].format(day=name).translate(_SMS_SAFE)
+
+
+_SMS_SAFE = str.maketrans("áíóúÁÍÓÚ", "aiouAIOU")

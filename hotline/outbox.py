@@ -15,6 +15,7 @@ from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
 
 from hotline.callbacks import CallbackOutcome, CallbackRequest, Status
+from hotline.settings import can_be_reached
 from hotline.store import ConversationStore
 
 QUEUE = "hotline"
@@ -41,10 +42,15 @@ class Outbox:
     def request_callback(
         self, number: str, channel: str, lang: str, answers: dict[str, str], filing_key: str
     ) -> None:
-        """File a call-back request for `number` (or the number in `answers`) and confirm it."""
-        tag = self._remember(number)
+        """File a call-back request for `number` (or the number in `answers`) and confirm it.
+
+        `number` is the asker's own (a withheld caller's CallSid stands in for it: such a request
+        always carries the number they typed, and no text is sent).
+        """
+        tag = self._store.tag(number)
         details = {
             "number": answers.get("number") or number,
+            "text_to": number if can_be_reached(number) else "",
             "channel": channel,
             "lang": lang,
             "topic": answers.get("topic", ""),

@@ -11,8 +11,15 @@ from hotline.office import OfficeHours
 TWILIO_API = "https://api.twilio.com"
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
+# What Twilio puts in From for a withheld, unknown, restricted or blocked caller ID.
+WITHHELD = frozenset({"+266696687", "+86282452253", "+8656696687", "+7378742833", "+2562533"})
 OFFICE_HOURS = "mon-fri 09:00-17:00"
 OFFICE_TIMEZONE = "America/New_York"
+
+
+def can_be_reached(number: str) -> bool:
+    """Whether a caller's number can be texted and called back (not withheld, not malformed)."""
+    return bool(E164.match(number)) and number not in WITHHELD
 
 
 class SettingsError(ValueError):

@@ -120,12 +120,19 @@ class ConversationStore:
         return [self.key(tag, conversation), self.key(tag, "optout")]
 
     def advance(
-        self, conversation: str, who: str, event_id: str, step: Callable[[State], Outcome]
+        self,
+        conversation: str,
+        who: str,
+        event_id: str,
+        step: Callable[[State], Outcome],
+        hand_off: Callable[[Outcome], None] = lambda outcome: None,
     ) -> Advanced:
         """Apply `step` to the saved state and save the result, atomically; replay a known event.
 
         `who` is the phone number; `conversation` names one of their conversations: "sms", or
-        "voice:<CallSid>" for a call.
+        "voice:<CallSid>" for a call. `hand_off` queues an outcome's effects *before* its state
+        is saved: if queueing fails, nothing is saved and the person can simply try again
+        (effects carry deterministic ids, so a second hand-off of the same event is harmless).
         """
         keys = self.keys(conversation, who)
         raw, opted_out = self._load(keys=keys)
@@ -134,6 +141,8 @@ class ConversationStore:
             if event_id in record.ids:
                 return _replay(record, event_id, step)
             outcome = step(record.state)
+            if outcome.effects:
+                hand_off(outcome)
             saved = Record(outcome.state, (*record.ids, event_id)[-REMEMBERED_IDS:], record.state)
             changed = outcome.state.opted_out != record.state.opted_out
             flag = str(int(outcome.state.opted_out)) if changed else ""

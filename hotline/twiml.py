@@ -61,13 +61,16 @@ def call(outcome: Outcome, flow: Flow, step_url: str, dial: DialTo | None = None
 def apology(
     text: str, connect_url: str, language: str = "en-US", voice: str = "Polly.Joanna"
 ) -> Response:
-    """The answer when the hotline itself is failing: say so, offer the social worker line, end."""
+    """The answer when the hotline itself is failing: say so, and put the caller through to a person.
+
+    A key or silence both lead to `connect_url`, which needs nothing that could be failing.
+    """
     twiml = VoiceResponse()
     gather = twiml.gather(
         input="dtmf", num_digits=1, action=connect_url, method="POST", timeout=GATHER_TIMEOUT
     )
     gather.say(text, voice=voice, language=language)
-    twiml.hangup()
+    twiml.redirect(connect_url, method="POST")
     return xml(str(twiml))
 
 

@@ -11,11 +11,11 @@ from flask import Blueprint, Response, abort, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from flows.engine import step
-from flows.model import Channel, EffectKind, Event, EventKind, Outcome
-from flows.voice import speakable
+from flows.model import Channel, EffectKind, Event, EventKind, Outcome, Then
+from flows.voice import prompt, speakable
 from hotline import twiml
 from hotline.app import hotline
-from hotline.settings import E164
+from hotline.settings import can_be_reached
 from hotline.signature import is_from_twilio
 from hotline.store import StoreBusy
 
@@ -40,9 +40,13 @@ def sms() -> Response:
         Channel.SMS, text=form.get("Body", ""), opt_out_type=form.get("OptOutType", "").upper()
     )
     number, sid = form.get("From", ""), form.get("MessageSid", "")
-    result = h.store.advance("sms", number, sid, lambda s: step(h.flows, s, event))
-    if not result.replayed:
-        _hand_off(result.outcome, Channel.SMS, number, sid)
+    result = h.store.advance(
+        "sms",
+        number,
+        sid,
+        lambda s: step(h.flows, s, event),
+        lambda outcome: _hand_off(outcome, Channel.SMS, number, sid),
+    )
     log.info(
         "sms conversation %s at %s%s",
         h.store.tag(number)[:8],
@@ -86,6 +90,9 @@ def _voice_step(kind: EventKind, event_id: str) -> Response:
     h = hotline()
     form = request.form
     caller, call_sid = form.get("From", ""), form.get("CallSid", "")
+    reachable = can_be_reached(caller)
+    # A withheld number is no one's: such a call is its own person, for state and requests.
+    who = caller if reachable else call_sid
     office = h.settings.office_hours
     event = Event(
         Channel.VOICE,
@@ -94,18 +101,20 @@ def _voice_step(kind: EventKind, event_id: str) -> Response:
         confidence=_confidence(form.get("Confidence", "")),
         kind=kind,
         dial_status=form.get("DialCallStatus", ""),
-        can_text=bool(E164.match(caller)),
+        can_text=reachable,
         office_open=office.is_open(datetime.now(UTC)),
     )
     result = h.store.advance(
         f"voice:{call_sid}",
-        caller,
+        who,
         event_id,
         lambda s: step(h.flows, s, replace(event, office_hours=office.describe(s.lang))),
+        lambda outcome: _hand_off(outcome, Channel.VOICE, who, call_sid),
     )
     outcome = result.outcome
-    if not result.replayed:
-        _hand_off(outcome, Channel.VOICE, caller, f"{call_sid}-{outcome.state.steps}")
+    if outcome.then is Then.REPLY:  # a late repeat of an older step: say where the caller is
+        here = prompt(h.flows[outcome.state.lang], outcome.state.node, outcome.state.page)
+        outcome = replace(outcome, replies=tuple(speakable(p) for p in here), then=Then.GATHER)
     log.info("voice call %s at %s", h.store.tag(call_sid)[:8], outcome.state.node or "-")
     dial = twiml.DialTo(h.settings.social_worker_line, h.settings.twilio_phone_number)
     flow = h.flows[outcome.state.lang]
@@ -114,16 +123,20 @@ def _voice_step(kind: EventKind, event_id: str) -> Response:
     )
 
 
-def _hand_off(outcome: Outcome, channel: Channel, number: str, event_key: str) -> None:
-    """Queue the outcome's effects for the worker; `event_key` makes each job's id stable."""
+def _hand_off(outcome: Outcome, channel: Channel, who: str, conversation_key: str) -> None:
+    """Queue the outcome's effects for the worker, each under a job id stable across retries.
+
+    `conversation_key` is a MessageSid or CallSid, never a number. A part of the fact sheet is
+    texted at most once per call; a call-back request is filed once per step that asked for it.
+    """
     outbox = hotline().outbox
+    lang = outcome.state.lang
     for effect in outcome.effects:
         if effect.kind is EffectKind.SEND_TEXT:
-            outbox.send_section(number, outcome.state.lang, effect.arg, f"text-{event_key}")
+            outbox.send_section(who, lang, effect.arg, f"text-{conversation_key}-{effect.arg}")
         elif effect.kind is EffectKind.REQUEST_CALLBACK:
-            outbox.request_callback(
-                number, channel, outcome.state.lang, dict(effect.fields), event_key
-            )
+            filing_key = f"{conversation_key}-{outcome.state.steps}"
+            outbox.request_callback(who, channel, lang, dict(effect.fields), filing_key)
 
 
 def _confidence(raw: str) -> float | None:

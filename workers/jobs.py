@@ -16,12 +16,13 @@ from rq.registry import FailedJobRegistry
 from rq.serializers import JSONSerializer
 
 from flows.text import display_number
+from hotline import logs
 from hotline.app import Hotline, build_hotline
 from hotline.callbacks import CallbackRequest
 from hotline.office import expected_call
 from hotline.outbox import QUEUE
 from hotline.settings import Settings
-from hotline.twilio_rest import OptedOut, TryLater, TwilioRest
+from hotline.twilio_rest import OptedOut, Rejected, TryLater, TwilioRest
 
 log = logging.getLogger(__name__)
 MARK_TTL = 7 * 24 * 3600
@@ -30,6 +31,7 @@ MARK_TTL = 7 * 24 * 3600
 @cache
 def hotline() -> Hotline:
     """This worker process's resources, built once from the environment."""
+    logs.install()
     return build_hotline(Settings.from_env(os.environ))
 
 
@@ -75,17 +77,18 @@ def file_callback(tag: str, filing_key: str) -> str:
     details = json.loads(raw)
     request = CallbackRequest(id="", person=tag, updated_at=time.time(), **details)
     request_id, created = h.callbacks.file(filing_key, request)
+    if created and h.redis.set(
+        h.store.key(tag, f"alerted:{filing_key}"), "1", nx=True, ex=MARK_TTL
+    ):
+        h.outbox.alert_staff(time.time())
     mark = h.store.key(tag, f"confirmed:{filing_key}")
-    own = h.redis.get(h.store.key(tag, "contact"))
-    if own is not None and h.redis.set(mark, "1", nx=True, ex=MARK_TTL):
+    if request.text_to and h.redis.set(mark, "1", nx=True, ex=MARK_TTL):
         try:
-            _text(tag, own.decode(), _confirmation(h, details))
+            _text(tag, request.text_to, _confirmation(h, details))
         except TryLater:
             h.redis.delete(mark)
             raise
     h.redis.delete(pending_key)
-    if created:
-        h.outbox.alert_staff(time.time())
     _schedule_purge(h)
     log.info("callback %s filed (%s)", request_id, "new" if created else "updated")
     return request_id
@@ -104,13 +107,19 @@ def alert_staff() -> int:
 
 
 def final_notice(request_id: str) -> bool:
-    """After the last unanswered attempt, tell the person how to reach a social worker."""
+    """After the last unanswered attempt, text the person who asked how to reach a social worker.
+
+    The text goes to the asker's own phone, never to another number they gave us to call (a
+    shared phone must not learn of a cancer diagnosis from us).
+    """
     h = hotline()
     request = h.callbacks.get(request_id)
     if request is None:
         return False
+    if not request.text_to:
+        return False
     flow = h.flows.get(request.lang) or h.flows["en"]
-    return _text(h.store.tag(request.number), request.number, flow.text("callback_missed"))
+    return _text(request.person, request.text_to, flow.text("callback_missed"))
 
 
 def purge() -> int:
@@ -149,5 +158,8 @@ def _text(tag: str, number: str, body: str) -> bool:
         twilio().send_sms(number, body)
     except OptedOut:
         h.redis.set(optout, "1")
+        return False
+    except Rejected as error:  # a landline, an invalid number: retrying cannot help
+        log.warning("text not sent: %s", error)
         return False
     return True
