@@ -110,7 +110,7 @@ def test_duplicate_option_keys() -> None:
     data = en()
     data["nodes"]["main"]["options"][1]["key"] = "1"
     message = problems(data)
-    assert "en: main option keys must be distinct digits 1-8" in message
+    assert "en: main option keys must be distinct digits 1-7" in message
     assert "['1', '1', '3'" in message
 
 
@@ -119,7 +119,7 @@ def test_option_key_that_is_not_a_digit_1_to_8(key: str) -> None:
     data = en()
     data["nodes"]["social"]["options"][0]["key"] = key
     message = problems(data)
-    assert "en: social option keys must be distinct digits 1-8" in message
+    assert "en: social option keys must be distinct digits 1-7" in message
     assert repr(key) in message
 
 

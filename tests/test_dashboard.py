@@ -195,7 +195,7 @@ def test_the_queue_lists_urgent_first_then_oldest_with_what_a_social_worker_need
     assert numbers == ["+15551230004", "+15551230002", "+15551230003"]
     urgent, oldest, newest = cards
     assert "Urgent" in urgent and "Any time" in urgent and "1 min" in urgent
-    assert "3 h 5 min" in oldest and "phone call" in oldest and "When it matters most" in oldest
+    assert "3 h 5 min" in oldest and "phone call" in oldest and "When it matters" in oldest
     assert "0 of 3" in oldest and "Do not leave a message" in oldest and "English" in oldest
     assert "Evening" in newest and "OK to leave a message" in newest and "Spanish" in newest
     assert "Urgent" not in newest and all(">Claim</button>" in card for card in cards)
