@@ -49,9 +49,8 @@ def _choices(flow: Flow, node_id: str) -> list[str]:
 def sms_step(flows: Flows, state: State, text: str, opt_out_type: str = "") -> Outcome:
     """Answer one incoming text."""
     flow = flows[state.lang]
-    command = classify(
-        text, everyones(flows, "start"), {**flow.keywords, "crisis": everyones(flows, "crisis")}
-    )
+    everywhere = {name: everyones(flows, name) for name in ("crisis", "urgent")}
+    command = classify(text, everyones(flows, "start"), {**flow.keywords, **everywhere})
     counted = replace(state, steps=state.steps + 1)
 
     if opt_out_type in ("STOP", "START"):  # Advanced Opt-Out has decided (custom keywords too)

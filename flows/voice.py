@@ -46,13 +46,13 @@ _NEGATIONS = frozenset({"NO", "NOT", "DONT", "NEVER"})
 OFFER_TALK_KEY, OFFER_CALLBACK_KEY = "1", "2"
 
 _PHONE = re.compile(r"\b(?:1[ -])?\d{3}[ -]\d{3}[ -]\d{4}\b")
-_NUMBER_WORDS = dict(
-    zip(
-        ["ZERO", "ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE"],
-        "0123456789",
-        strict=True,
-    )
-)
+# Keys said as words, in either language: "two" and "dos" both mean 2.
+_NUMBER_WORDS = {
+    word: str(digit)
+    for words in ("ZERO ONE TWO THREE FOUR FIVE SIX SEVEN EIGHT NINE",
+                  "CERO UNO DOS TRES CUATRO CINCO SEIS SIETE OCHO NUEVE")
+    for digit, word in enumerate(words.split())
+}  # fmt: skip
 
 
 def speakable(text: str) -> str:
@@ -128,6 +128,12 @@ def _step(flows: Flows, state: State, event: Event) -> Outcome:
         return Outcome(
             replace(state, node=flow.root, page=0, misses=0), greeting(flow), then=Then.GATHER
         )
+    if event.text and mentions(event.text, everyones(flows, "crisis")):
+        return Outcome(state.answering("crisis", "yes"), crisis_prompt(flow), then=Then.GATHER)
+    if state.answer("crisis") and (event.digits[:1] == URGENT_KEY or _urgent_said(flows, event)):
+        if not event.can_text:  # a withheld number: ask for one to call first
+            return _show(flow, state.answering("urgent", "yes"), NUMBER_NODE, 0)
+        return _urgent(flow, state, (flow.text("voice_urgent_filed"),), state.node)
     if state.steps > MAX_STEPS:
         return _goodbye(flow, state)
     if event.kind is EventKind.DIAL_ENDED:
@@ -142,12 +148,6 @@ def _step(flows: Flows, state: State, event: Event) -> Outcome:
         if state.answer("urgent"):
             return _urgent(flow, state, (said, flow.text("voice_urgent_filed")), DONE_NODE)
         return _show(flow, state, CALLBACK_NODE, 0, lead=(said,))
-    if event.text and mentions(event.text, everyones(flows, "crisis")):
-        return Outcome(state.answering("crisis", "yes"), crisis_prompt(flow), then=Then.GATHER)
-    if state.answer("crisis") and (event.digits[:1] == URGENT_KEY or _urgent_said(flow, event)):
-        if not event.can_text:  # a withheld number: ask for one to call first
-            return _show(flow, state.answering("urgent", "yes"), NUMBER_NODE, 0)
-        return _urgent(flow, state, (flow.text("voice_urgent_filed"),), state.node)
     if state.misses >= MISSES_BEFORE_OFFER:
         return _answer_offer(flow, state, event, _key(flow, state, event, _offer_choices(flow)))
     node = flow.nodes[state.node]
@@ -197,10 +197,9 @@ def _urgent(flow: Flow, state: State, lead: tuple[str, ...], node_id: str) -> Ou
     return replace(_show(flow, calm, node_id, page, lead=lead), effects=(effect,))
 
 
-def _urgent_said(flow: Flow, event: Event) -> bool:
-    return bool(event.text) and any(
-        _means(normalise(event.text), w) for w in flow.keywords["urgent"]
-    )
+def _urgent_said(flows: Flows, event: Event) -> bool:
+    said = normalise(event.text)
+    return bool(said) and any(_means(said, word) for word in everyones(flows, "urgent"))
 
 
 def _means(said: str, phrase: str) -> bool:

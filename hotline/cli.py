@@ -122,7 +122,7 @@ def web_command(bind: str) -> list[str]:
 def worker_command(redis_url: str) -> list[str]:
     """An RQ worker with its scheduler, as the Procfile's `worker` line does."""
     return [sys.executable, "-m", "rq.cli", "worker", "--with-scheduler", "--serializer", "json",
-            "--url", redis_url, QUEUE]  # fmt: skip
+            "--worker-ttl", "60", "--maintenance-interval", "30", "--url", redis_url, QUEUE]  # fmt: skip
 
 
 def _start_private_redis(children: list[subprocess.Popen[bytes]]) -> str:

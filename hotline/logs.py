@@ -30,6 +30,8 @@ class RedactingFormatter(logging.Formatter):
 
 def install(level: int = logging.INFO) -> None:
     """Make every handler on the root logger redact (adding one to stderr if there is none)."""
+    # twilio-python narrates every API request at INFO: useful for debugging, noise otherwise.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     root = logging.getLogger()
     if not root.handlers:
         root.addHandler(logging.StreamHandler())

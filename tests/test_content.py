@@ -10,12 +10,16 @@ from typing import Any
 import pytest
 
 from flows.content import CONTENT_DIR, load_flows, parse_flow
+from flows.model import Channel, Flows
 from flows.sms import page_text
 from flows.validate import REQUIRED_KEYWORDS, REQUIRED_TEXTS, ContentError, spoken_seconds, validate
 
 EN_PATH = CONTENT_DIR / "en.toml"
 EN_TEXT = EN_PATH.read_text(encoding="utf-8")
 EN_DATA = tomllib.loads(EN_TEXT)
+ES_PATH = CONTENT_DIR / "es.toml"
+ES_TEXT = ES_PATH.read_text(encoding="utf-8")
+ES_DATA = tomllib.loads(ES_TEXT)
 
 
 def en() -> dict[str, Any]:
@@ -23,11 +27,35 @@ def en() -> dict[str, Any]:
     return copy.deepcopy(EN_DATA)
 
 
+def es() -> dict[str, Any]:
+    """A fresh deep copy of the shipped Spanish content, as TOML gives it."""
+    return copy.deepcopy(ES_DATA)
+
+
+def flows_of(*datas: dict[str, Any]) -> Flows:
+    """Both shipped languages, English first, with `datas` in place of the shipped copies.
+
+    Each language's menu offers the other, so neither is valid content alone.
+    """
+    given = {data["lang"]: data for data in datas}
+    merged = {"en": given.pop("en", None) or en(), "es": given.pop("es", None) or es(), **given}
+    return {lang: parse_flow(data) for lang, data in merged.items()}
+
+
 def problems(*datas: dict[str, Any]) -> str:
-    """The ContentError message validate() gives for these languages (fails if it accepts them)."""
-    flows = {data["lang"]: parse_flow(data) for data in datas}
+    """The ContentError message validate() gives for these languages (fails if it accepts them).
+
+    Languages not given are the shipped ones, unchanged.
+    """
     with pytest.raises(ContentError) as error:
-        validate(flows)
+        validate(flows_of(*datas))
+    return str(error.value)
+
+
+def problems_alone(*datas: dict[str, Any]) -> str:
+    """The ContentError message for exactly these languages and no others."""
+    with pytest.raises(ContentError) as error:
+        validate({data["lang"]: parse_flow(data) for data in datas})
     return str(error.value)
 
 
@@ -41,23 +69,50 @@ def words(n: int) -> str:
 
 def test_shipped_content_loads() -> None:
     flows = load_flows()
-    assert set(flows) == {"en"}
-    flow = flows["en"]
-    assert flow.source["title"] == "When to Get a Second Opinion"
-    assert flow.source["publisher"] == "CancerCare"
-    assert flow.root == "main"
-    assert set(flow.parents) == set(flow.nodes) - {"main", "callback_done"}
+    assert list(flows) == ["en", "es"]
+    for lang, flow in flows.items():
+        assert flow.lang == lang
+        assert flow.source["title"] == "When to Get a Second Opinion"
+        assert flow.source["publisher"] == "CancerCare"
+        assert flow.root == "main"
+        assert set(flow.parents) == set(flow.nodes) - {"main", "callback_done"}
+        assert flow.keywords["crisis"] and flow.keywords["urgent"]
+    assert flows["es"].nodes.keys() == flows["en"].nodes.keys()
+    assert (flows["en"].speech_language, flows["es"].speech_language) == ("en-US", "es-US")
     validate(flows)
+
+
+def test_each_main_menu_offers_the_other_language_on_key_9() -> None:
+    flows = load_flows()
+    for lang, other in (("en", "es"), ("es", "en")):
+        [option] = [o for o in flows[lang].nodes["main"].options if o.target == "@lang"]
+        assert (option.key, option.set, option.channel) == ("9", f"lang={other}", "")
+        others = [n for n in flows[lang].nodes.values() if n.id != "main"]
+        assert all(o.target != "@lang" for n in others for o in n.options)
 
 
 def test_unchanged_copy_is_valid() -> None:
     """The helpers below change only what each test says."""
-    validate({"en": parse_flow(en())})
+    validate({"en": parse_flow(en()), "es": parse_flow(es())})
+    validate(flows_of())
 
 
 def test_load_flows_reads_a_folder(tmp_path: Path) -> None:
     (tmp_path / "en.toml").write_text(EN_TEXT, encoding="utf-8")
-    assert load_flows(tmp_path)["en"].nodes.keys() == load_flows()["en"].nodes.keys()
+    (tmp_path / "es.toml").write_text(ES_TEXT, encoding="utf-8")
+    loaded, shipped = load_flows(tmp_path), load_flows()
+    assert list(loaded) == ["en", "es"]
+    for lang in ("en", "es"):
+        assert loaded[lang].nodes.keys() == shipped[lang].nodes.keys()
+        assert loaded[lang].nodes["main"].sms == shipped[lang].nodes["main"].sms
+
+
+def test_a_folder_with_one_language_whose_menu_offers_another_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "en.toml").write_text(EN_TEXT, encoding="utf-8")
+    with pytest.raises(ContentError) as error:
+        load_flows(tmp_path)
+    assert "en: main option 9 offers a language there is no content for: 'es'" in str(error.value)
+    assert load_flows(tmp_path, check=False)["en"].nodes["main"].option("9", Channel.SMS)
 
 
 def test_empty_folder_is_an_error(tmp_path: Path) -> None:
@@ -114,13 +169,30 @@ def test_duplicate_option_keys() -> None:
     assert "['1', '1', '3'" in message
 
 
-@pytest.mark.parametrize("key", ["a", "0", "9", "12", "", " 1", "one"])
-def test_option_key_that_is_not_a_digit_1_to_8(key: str) -> None:
+@pytest.mark.parametrize("key", ["a", "0", "8", "9", "12", "", " 1", "one"])
+def test_option_key_that_is_not_a_digit_1_to_7(key: str) -> None:
+    """0 is the main menu, 8 an urgent call back, 9 "send this by text" (the language, on main)."""
     data = en()
     data["nodes"]["social"]["options"][0]["key"] = key
     message = problems(data)
     assert "en: social option keys must be distinct digits 1-7" in message
     assert repr(key) in message
+
+
+@pytest.mark.parametrize("key", ["0", "8", "*", "10"])
+def test_main_menu_key_that_is_not_1_to_7_or_9(key: str) -> None:
+    data = es()
+    data["nodes"]["main"]["options"][-1]["key"] = key  # the language option, normally 9
+    message = problems(data)
+    assert "es: main option keys must be distinct digits 1-7 (9 on the main menu)" in message
+    assert repr(key) in message
+
+
+def test_nine_is_allowed_on_the_main_menu_only() -> None:
+    validate(flows_of())  # both main menus use 9 for the language
+    data = en()
+    data["nodes"]["callback"]["options"][0]["key"] = "9"
+    assert "en: callback option keys must be distinct digits 1-7" in problems(data)
 
 
 def test_node_without_pages() -> None:
@@ -172,16 +244,16 @@ def test_pages_written_as_a_string_not_a_list_are_refused(place: str, value: str
     """`sms = "..."` is an easy slip in TOML; it must not become one page per character."""
     data = en()
     data["nodes"]["about"][place] = value
-    with pytest.raises(ContentError):
-        validate({"en": parse_flow(data)})
+    with pytest.raises(ContentError, match=f"about.{place} must be a list of strings"):
+        validate(flows_of(data))
 
 
 def test_keywords_written_as_a_string_not_a_list_are_refused() -> None:
     """`menu = "MENU"` must not become the keywords M, E, N and U."""
-    data = en()
+    data = es()
     data["keywords"]["menu"] = "MENU"
-    with pytest.raises(ContentError):
-        validate({"en": parse_flow(data)})
+    with pytest.raises(ContentError, match="keywords.menu must be a list of strings"):
+        validate(flows_of(data))
 
 
 # SMS budget ------------------------------------------------------------------------------------
@@ -199,9 +271,9 @@ def test_sms_page_exactly_at_two_segments_passes_and_one_more_character_fails() 
     data = en()
     footer = len("\n" + data["texts"]["more_footer"])
     data["nodes"]["doctor"]["sms"][0] = "A" * (306 - footer)
-    flow = parse_flow(data)
-    assert len(page_text(flow, "doctor", 0)) == 306
-    validate({"en": flow})
+    flows = flows_of(data)
+    assert len(page_text(flows["en"], "doctor", 0)) == 306
+    validate(flows)
     data["nodes"]["doctor"]["sms"][0] += "A"
     assert "SMS doctor[0] is GSM-7, 307 chars, 3 segments" in problems(data)
 
@@ -268,7 +340,7 @@ def test_voice_page_over_45_seconds() -> None:
 def test_voice_page_well_within_45_seconds_passes() -> None:
     data = en()
     data["nodes"]["find"]["voice"][0] = words(60)  # 24 s
-    validate({"en": parse_flow(data)})
+    validate(flows_of(data))
 
 
 def test_voice_page_that_fits_alone_but_not_with_its_choices() -> None:
@@ -283,21 +355,60 @@ def test_voice_page_that_fits_alone_but_not_with_its_choices() -> None:
 # languages -------------------------------------------------------------------------------------
 
 
-def es() -> dict[str, Any]:
-    """A 'Spanish' copy of the shipped content with the same shape."""
-    data = en()
-    data["lang"] = "es"
-    return data
-
-
 def test_two_languages_with_the_same_shape_pass() -> None:
-    validate({"en": parse_flow(en()), "es": parse_flow(es())})
+    flows = {"en": parse_flow(en()), "es": parse_flow(es())}
+    validate(flows)
+    for lang in ("en", "es"):
+        assert [o.key for o in flows[lang].nodes["main"].options] == list("12345679")
+
+
+def test_each_language_alone_is_refused_for_offering_the_other() -> None:
+    assert "en: main option 9 offers a language there is no content for: 'es'" in problems_alone(
+        en()
+    )
+    assert "es: main option 9 offers a language there is no content for: 'en'" in problems_alone(
+        es()
+    )
+
+
+@pytest.mark.parametrize("offered", ["fr", "es", ""])
+def test_a_language_option_must_offer_another_language_with_content(offered: str) -> None:
+    """'es' offering 'es' is no switch; 'fr' has no content; '' names no language."""
+    data = es()
+    data["nodes"]["main"]["options"][-1]["set"] = f"lang={offered}"
+    message = problems(data)
+    assert f"es: main option 9 offers a language there is no content for: {offered!r}" in message
+    assert "en: main option 9" not in message
+
+
+def test_the_spanish_content_is_checked_like_the_english() -> None:
+    data = es()
+    data["nodes"]["doctor"]["sms"][0] = "A" * 400
+    data["nodes"]["find"]["voice"][0] = words(120)
+    data["nodes"]["about"]["options"] = [
+        {"key": "1", "target": "nowhere", "label": "X", "say": "X"}
+    ]
+    message = problems(data)
+    assert "es: SMS doctor[0] is GSM-7" in message
+    assert "es: voice find[0] takes" in message
+    assert "es: about option 1 leads to unknown node 'nowhere'" in message
+    assert "es: nodes or options differ from en" in message
+    assert "en: " not in message
+
+
+def test_an_accented_spanish_sms_text_is_forced_into_ucs2() -> None:
+    """Spanish SMS texts go without á, í, ó and ú, which are not GSM-7."""
+    data = es()
+    data["texts"]["sorry"] = "Disculpe, no le entendí."
+    message = problems(data)
+    assert "es: SMS main[0] sorry is UCS-2" in message and "'í'" in message
 
 
 def test_two_languages_with_different_nodes() -> None:
     other = es()
     del other["nodes"]["about"]
-    other["nodes"]["main"]["options"].pop()
+    main = other["nodes"]["main"]
+    main["options"] = [o for o in main["options"] if o["target"] != "about"]
     assert "es: nodes or options differ from en" in problems(en(), other)
 
 
@@ -310,9 +421,7 @@ def test_two_languages_with_different_option_targets() -> None:
 def test_two_languages_with_different_nodes_via_load_flows(tmp_path: Path) -> None:
     (tmp_path / "en.toml").write_text(EN_TEXT, encoding="utf-8")
     extra = '\n[nodes.extra]\nsms = ["Extra."]\nvoice = ["Extra."]\n'
-    (tmp_path / "es.toml").write_text(
-        EN_TEXT.replace('lang = "en"', 'lang = "es"') + extra, encoding="utf-8"
-    )
+    (tmp_path / "es.toml").write_text(ES_TEXT + extra, encoding="utf-8")
     with pytest.raises(ContentError) as error:
         load_flows(tmp_path)
     assert "es: nodes or options differ from en" in str(error.value)

@@ -13,9 +13,11 @@ from flows.content import CONTENT_DIR, load_flows, parse_flow
 from flows.engine import step
 from flows.model import Channel, Event, Flows, Node, Option, Outcome, State
 from flows.sms import no_more_text, page_text, sorry_text, start_text
+from flows.voice import greeting, prompt, speakable
 
 FLOWS = load_flows()
 EN = FLOWS["en"]
+ES = FLOWS["es"]
 EN_DATA = tomllib.loads((CONTENT_DIR / "en.toml").read_text(encoding="utf-8"))
 
 
@@ -146,7 +148,11 @@ def test_start_word_mid_conversation_goes_to_the_menu() -> None:
 # options, paging, BACK, MENU -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("option", sms_options(EN.nodes["main"]), ids=lambda o: o.target)
+@pytest.mark.parametrize(
+    "option",
+    [o for o in sms_options(EN.nodes["main"]) if o.target != "@lang"],
+    ids=lambda o: o.target,
+)
 def test_every_main_option_opens_its_part(option) -> None:
     outcome = last(["SECOND", option.key])
     assert (outcome.state.node, outcome.state.page) == (option.target, 0)
@@ -154,14 +160,34 @@ def test_every_main_option_opens_its_part(option) -> None:
     assert EN.nodes[option.target].sms[0] in reply(outcome)
 
 
-def test_every_option_of_every_node_opens_its_target() -> None:
-    for node in EN.nodes.values():
+def test_the_language_option_of_the_main_menu_starts_over_in_spanish() -> None:
+    [option] = [o for o in sms_options(EN.nodes["main"]) if o.target == "@lang"]
+    assert (option.key, option.set) == ("9", "lang=es")
+    outcome = last(["SECOND", option.key])
+    assert (outcome.state.lang, outcome.state.node, outcome.state.page) == ("es", "main", 0)
+    assert reply(outcome) == start_text(ES)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_every_option_of_every_node_opens_its_target(lang: str) -> None:
+    flow = FLOWS[lang]
+    for node in flow.nodes.values():
         for option in sms_options(node):
-            state = State(node=node.id, page=len(node.sms) - 1, steps=5)
+            state = State(lang=lang, node=node.id, page=len(node.sms) - 1, steps=5)
             outcome = step(FLOWS, state, sms(option.key))
+            if option.target == "@lang":
+                other = option.set.partition("=")[2]
+                assert other != lang
+                assert outcome.state == State(lang=other, node="main", page=0, steps=6), option
+                assert reply(outcome) == start_text(FLOWS[other])
+                continue
             target = "callback_done" if option.target == "@callback" else option.target
-            assert (outcome.state.node, outcome.state.page) == (target, 0), option
-            assert reply(outcome) == page_text(EN, target, 0)
+            assert (outcome.state.lang, outcome.state.node, outcome.state.page) == (
+                lang,
+                target,
+                0,
+            ), option
+            assert reply(outcome) == page_text(flow, target, 0)
 
 
 def test_more_reads_every_page_then_says_there_is_no_more() -> None:
@@ -455,3 +481,142 @@ def test_voice_only_options_are_neither_shown_nor_taken_by_text() -> None:
     outcome = step(flows, State(node="main"), sms("2"))
     assert reply(outcome).startswith("Sorry.")
     assert outcome.state.node == "main"
+
+
+# languages --------------------------------------------------------------------------------------
+
+
+def voice_key(key: str) -> Event:
+    """A key pressed on a call from a number that can get texts."""
+    return Event(Channel.VOICE, digits=key, can_text=True)
+
+
+def voice_said(words: str) -> Event:
+    """Words said on a call, clearly recognised."""
+    return Event(Channel.VOICE, text=words, confidence=0.9, can_text=True)
+
+
+def spoken_greeting(lang: str) -> tuple[str, ...]:
+    return tuple(speakable(r) for r in greeting(FLOWS[lang]))
+
+
+def test_nine_on_the_english_menu_switches_a_texter_to_spanish_and_back() -> None:
+    english, spanish, find, menu, back = run(["SECOND", "9", "2", "MENU", "9"])
+    assert english.state.lang == "en" and reply(english) == start_text(EN)
+    assert spanish.state == State(lang="es", node="main", page=0, steps=2)
+    assert reply(spanish) == start_text(ES)
+    assert ES.text("welcome") in reply(spanish) and "9 In English" in reply(spanish)
+    assert (find.state.lang, find.state.node) == ("es", "find")
+    assert reply(find) == page_text(ES, "find", 0)
+    assert reply(menu) == page_text(ES, "main", 0)
+    assert back.state == State(
+        lang="en", node="main", page=0, steps=5, answers=(("topic", "find"),)
+    )
+    assert reply(back) == start_text(EN) and "9 En espanol" in reply(back)
+
+
+def test_nine_on_the_spanish_menu_switches_a_texter_to_english() -> None:
+    outcome = step(FLOWS, State(lang="es", node="main", steps=3), sms("9"))
+    assert outcome.state == State(lang="en", node="main", page=0, steps=4)
+    assert reply(outcome) == start_text(EN)
+    assert outcome.effects == ()
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_nine_away_from_the_main_menu_is_not_a_language_switch_by_text(lang: str) -> None:
+    state = State(lang=lang, node="social", page=len(EN.nodes["social"].sms) - 1, steps=2)
+    outcome = step(FLOWS, state, sms("9"))
+    assert outcome.state == replace(state, steps=3)
+    assert reply(outcome) == sorry_text(FLOWS[lang], "social", state.page)
+
+
+def test_the_language_switch_keeps_the_topic_and_leaves_no_lang_answer() -> None:
+    state = State(node="main", steps=4, answers=(("topic", "find"),))
+    outcome = step(FLOWS, state, sms("9"))
+    assert outcome.state.lang == "es"
+    assert outcome.state.answers == (("topic", "find"),)
+    assert outcome.state.answer("lang") == ""
+
+
+@pytest.mark.parametrize("word", ["SEGUNDA", "segunda", "Espanol", "ESPAÑOL", "español!"])
+@pytest.mark.parametrize("before", [State(), State(node="doctor", page=1, steps=3)], ids=repr)
+def test_spanish_start_words_start_in_spanish(before: State, word: str) -> None:
+    outcome = step(FLOWS, before, sms(word))
+    assert (outcome.state.lang, outcome.state.node, outcome.state.page) == ("es", "main", 0)
+    assert reply(outcome) == start_text(ES)
+
+
+@pytest.mark.parametrize("word", ["SECOND", "second"])
+def test_an_english_start_word_starts_a_spanish_texter_in_english(word: str) -> None:
+    outcome = step(FLOWS, State(lang="es", node="find", steps=3), sms(word))
+    assert (outcome.state.lang, outcome.state.node) == ("en", "main")
+    assert reply(outcome) == start_text(EN)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("before", ["", "doctor"])
+def test_opinion_is_shared_and_keeps_the_language(lang: str, before: str) -> None:
+    outcome = step(FLOWS, State(lang=lang, node=before, steps=1), sms("OPINION"))
+    assert (outcome.state.lang, outcome.state.node) == (lang, "main")
+    assert reply(outcome) == start_text(FLOWS[lang])
+
+
+def test_a_spanish_start_word_after_stop_is_not_answered_and_changes_nothing() -> None:
+    opted_out = State(opted_out=True, steps=2)
+    outcome = step(FLOWS, opted_out, sms("ESPANOL"))
+    assert outcome.replies == ()
+    assert outcome.state == replace(opted_out, steps=3)
+
+
+def test_a_spanish_texter_is_answered_in_spanish() -> None:
+    outcomes = run(["SEGUNDA", "1", "MAS", "ATRAS", "banana", "AYUDA", "HELP"])
+    assert [o.state.lang for o in outcomes] == ["es"] * 7
+    assert reply(outcomes[1]) == page_text(ES, "doctor", 0)
+    assert reply(outcomes[2]) == page_text(ES, "doctor", 1)
+    assert reply(outcomes[3]) == page_text(ES, "doctor", 0)
+    assert reply(outcomes[4]) == sorry_text(ES, "doctor", 0)
+    assert reply(outcomes[5]) == reply(outcomes[6]) == ES.text("help")
+
+
+def test_nine_on_the_english_call_menu_switches_to_spanish_and_back() -> None:
+    call = step(FLOWS, State(), Event(Channel.VOICE))
+    assert "Para español, oprima 9." in call.replies
+    spanish = step(FLOWS, call.state, voice_key("9"))
+    assert spanish.state == State(lang="es", node="main", page=0, steps=2)
+    assert spanish.replies == spoken_greeting("es")
+    assert "For English, press 9." in spanish.replies
+    assert spanish.effects == ()
+    find = step(FLOWS, spanish.state, voice_key("2"))
+    assert (find.state.lang, find.state.node) == ("es", "find")
+    assert find.replies == tuple(speakable(p) for p in prompt(ES, "find", 0))
+    menu = step(FLOWS, find.state, voice_key("0"))
+    english = step(FLOWS, menu.state, voice_key("9"))
+    assert english.state == State(
+        lang="en", node="main", page=0, steps=5, answers=(("topic", "find"),)
+    )
+    assert english.replies == spoken_greeting("en")
+
+
+def test_nine_on_the_spanish_call_menu_switches_to_english() -> None:
+    outcome = step(FLOWS, State(lang="es", node="main", steps=1, misses=2), voice_key("9"))
+    assert outcome.state == State(lang="en", node="main", page=0, steps=2, misses=0)
+    assert outcome.replies == spoken_greeting("en")
+
+
+@pytest.mark.parametrize(
+    ("lang", "words", "other"), [("en", "Español", "es"), ("es", "English", "en")]
+)
+def test_saying_the_other_language_on_the_call_menu_switches_to_it(
+    lang: str, words: str, other: str
+) -> None:
+    outcome = step(FLOWS, State(lang=lang, node="main", steps=1), voice_said(words))
+    assert (outcome.state.lang, outcome.state.node) == (other, "main")
+    assert outcome.replies == spoken_greeting(other)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_nine_on_a_spanish_or_english_part_still_texts_it(lang: str) -> None:
+    outcome = step(FLOWS, State(lang=lang, node="find", steps=1), voice_key("9"))
+    assert outcome.state.lang == lang and outcome.state.node == "find"
+    assert [(e.kind.value, e.arg) for e in outcome.effects] == [("send_text", "find")]
+    assert outcome.replies[0] == speakable(FLOWS[lang].text("voice_texted"))

@@ -8,6 +8,7 @@ import redis
 
 from conftest import PUBLIC_BASE_URL, Phone, message_bodies, post_signed, sign, sms_params
 from flows.segments import measure
+from flows.sms import start_text
 
 
 def test_second_starts_with_welcome_notice_and_menu(phone: Phone) -> None:
@@ -21,6 +22,13 @@ def test_every_part_is_reachable_and_every_reply_is_cheap(phone: Phone, flows) -
     flow = flows["en"]
     replies = phone.text("OPINION")
     for option in flow.nodes["main"].options:
+        if option.target == "@lang":  # the menu in Spanish, and 9 again for English
+            spanish = phone.text(option.key)
+            assert spanish == [start_text(flows["es"])]
+            english = phone.text("9")
+            assert english == [start_text(flow)]
+            replies += spanish + english
+            continue
         replies += phone.text(option.key)
         replies += [r for _ in flow.nodes[option.target].sms[1:] for r in phone.text("MORE")]
         replies += phone.text("MENU")

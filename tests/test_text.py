@@ -216,3 +216,56 @@ def test_twilio_keywords_win_over_navigation_words() -> None:
 )
 def test_choice(text: str, expected: str) -> None:
     assert choice(text) == expected
+
+
+# Spanish ----------------------------------------------------------------------------------------
+
+ES_KEYWORDS = load_flows()["es"].keywords
+ALL_START = START | ES_KEYWORDS["start"]
+ALL_CRISIS = KEYWORDS["crisis"] | ES_KEYWORDS["crisis"]
+
+
+def comando(text: str) -> Command:
+    """What the shipped Spanish keywords make of `text` (start and safety words of both languages)."""
+    return classify(text, ALL_START, {**ES_KEYWORDS, "crisis": ALL_CRISIS})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("MAS", Command.MORE),
+        ("más", Command.MORE),
+        ("siguiente", Command.MORE),
+        ("atrás", Command.BACK),
+        ("Volver", Command.BACK),
+        ("menú", Command.MENU),
+        ("menu principal", Command.MENU),
+        ("inicio", Command.MENU),
+        ("0", Command.MENU),
+        ("ayuda", Command.HELP),
+        ("HELP", Command.HELP),  # Twilio's own HELP words work in any language
+        ("urgente", Command.URGENT),
+        ("9", Command.CHOICE),
+        ("SEGUNDA", Command.START),
+        ("segunda opinión", Command.START),
+        ("Español", Command.START),
+        ("espanol", Command.START),
+        ("SECOND", Command.START),
+        ("STOP", Command.OPT_OUT),
+        ("quiero morir", Command.CRISIS),
+        ("I want to die", Command.CRISIS),
+        ("banana", Command.OTHER),
+    ],
+)
+def test_spanish_words(text: str, expected: Command) -> None:
+    assert comando(text) is expected
+
+
+def test_english_navigation_words_are_not_spanish_ones() -> None:
+    assert comando("MORE") is Command.OTHER and comando("BACK") is Command.OTHER
+    assert command("MAS") is Command.OTHER and command("ATRAS") is Command.OTHER
+
+
+def test_safety_words_come_before_any_other_command() -> None:
+    assert comando("ayuda, quiero morir") is Command.CRISIS
+    assert comando("911") is Command.CRISIS and command("911") is Command.CRISIS

@@ -67,6 +67,7 @@ def test_there_are_transcripts() -> None:
         "stop_help_start",
         "lost_and_recovering",
         "paging_with_back",
+        "languages",
     } <= names
 
 

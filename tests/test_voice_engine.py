@@ -28,6 +28,7 @@ from flows.voice import (
 
 FLOWS = load_flows()
 EN = FLOWS["en"]
+ES = FLOWS["es"]
 ROOT = EN.root
 HOURS = "Monday to Friday, from 9 AM to 7 PM, New York time"
 NODES = sorted(EN.nodes)
@@ -192,7 +193,11 @@ def test_stale_or_corrupt_state_restarts_the_call(stale: State) -> None:
 # menus, keys and budgets ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("option", EN.nodes[ROOT].options_for(Channel.VOICE), ids=lambda o: o.key)
+@pytest.mark.parametrize(
+    "option",
+    [o for o in EN.nodes[ROOT].options_for(Channel.VOICE) if o.target != "@lang"],
+    ids=lambda o: o.key,
+)
 def test_each_main_menu_key_opens_its_part(option: Option) -> None:
     outcome = step(FLOWS, at(ROOT), press(option.key))
     target = option.target
@@ -242,6 +247,7 @@ def test_main_menu_offers_repeat_but_not_menu_or_text_keys() -> None:
     main = heard(step(FLOWS, at(ROOT), press("*")))
     assert "press star" in main
     assert "press 0" not in main and "press 9" not in main
+    assert "Para español, oprima 9." in main  # 9 is the other language, said in that language
     find = heard(step(FLOWS, at("find"), press("*")))
     assert "press star" in find and "press 0" in find and "press 9" in find
 
@@ -280,11 +286,23 @@ def test_zero_returns_to_the_main_menu(node: str, page: int) -> None:
     assert (outcome.state.node, outcome.state.page, outcome.state.misses) == (ROOT, 0, 0)
 
 
-def test_nine_on_the_main_menu_is_a_wrong_key() -> None:
-    state = at(ROOT)
-    outcome = step(FLOWS, state, press("9", can_text=True))
-    assert is_reprompt(outcome, state, "voice_wrong_key")
-    assert outcome.effects == () and outcome.state.misses == 1
+@pytest.mark.parametrize("can_text", [True, False])
+def test_nine_on_the_main_menu_switches_to_spanish(can_text: bool) -> None:
+    state = at(ROOT, misses=2)
+    outcome = step(FLOWS, state, press("9", can_text=can_text))
+    assert outcome.effects == ()
+    assert outcome.state == State(lang="es", node=ROOT, page=0, steps=2, misses=0)
+    assert outcome.replies == tuple(speakable(r) for r in greeting(ES))
+    assert "For English, press 9." in outcome.replies
+    assert outcome.then is Then.GATHER
+
+
+def test_nine_on_the_spanish_main_menu_switches_to_english() -> None:
+    state = replace(at(ROOT), lang="es")
+    outcome = step(FLOWS, state, press("9"))
+    assert outcome.state == State(lang="en", node=ROOT, page=0, steps=2)
+    assert outcome.replies == tuple(speakable(r) for r in greeting(EN))
+    assert "Para español, oprima 9." in outcome.replies
 
 
 @pytest.mark.parametrize(
@@ -551,11 +569,16 @@ def test_nine_texts_the_current_part(node: str, page: int) -> None:
 
 @pytest.mark.parametrize(("node", "page"), PAGES)
 def test_nine_is_offered_exactly_where_it_texts(node: str, page: int) -> None:
-    offered_here = "press 9" in " ".join(page_prompt(node, page))
+    """9 texts a part of the fact sheet; on the main menu it is the other language; else wrong."""
+    said = " ".join(page_prompt(node, page))
+    offered_here = "press 9" in said
     outcome = step(FLOWS, at(node, page), press("9", can_text=True))
     texted = any(e.kind is EffectKind.SEND_TEXT for e in outcome.effects)
     assert offered_here == texted
-    if not texted:
+    if node == ROOT:
+        assert "oprima 9" in said and outcome.state.lang == "es"
+    elif not texted:
+        assert "oprima 9" not in said
         assert outcome.replies[0] == text("voice_wrong_key")
 
 
@@ -622,6 +645,14 @@ def test_the_step_cap_ends_the_call_politely() -> None:
     capped = step(FLOWS, before_cap.state, press("*"))
     assert capped.then is Then.HANG_UP
     assert capped.replies == (text("voice_goodbye"),)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_safety_words_are_answered_even_at_the_step_cap(lang: str) -> None:
+    """The safety answer comes before anything else: a caller in crisis is never just hung up on."""
+    state = replace(at("find", steps=MAX_STEPS), lang=lang)
+    outcome = step(FLOWS, state, say("I want to kill myself"))
+    assert speakable(FLOWS[lang].text("voice_crisis")) in outcome.replies
 
 
 def test_repeating_forever_is_cut_off_at_the_cap() -> None:
@@ -737,7 +768,7 @@ EVENTS = st.one_of(
 )
 STATES = st.builds(
     State,
-    lang=st.sampled_from(["en", "fr", ""]),
+    lang=st.sampled_from(["en", "es", "fr", ""]),
     node=st.sampled_from(["", "gone", *NODES]),
     page=st.integers(min_value=-1, max_value=4),
     steps=st.integers(min_value=0, max_value=MAX_STEPS + 3),
@@ -751,12 +782,15 @@ def check(before: State, outcome: Outcome) -> None:
     assert outcome.then in (Then.GATHER, Then.DIAL, Then.HANG_UP)
     assert outcome.replies and all(r.strip() for r in outcome.replies)
     state = outcome.state
-    assert state.lang in FLOWS and state.node in EN.nodes
-    assert 0 <= state.page < len(EN.nodes[state.node].voice)
+    assert state.lang in FLOWS and state.node in FLOWS[state.lang].nodes
+    assert 0 <= state.page < len(FLOWS[state.lang].nodes[state.node].voice)
     assert state.steps == before.steps + 1
     for effect in outcome.effects:
         if effect.kind is EffectKind.SEND_TEXT:
             assert effect.arg in EN.nodes and effect.arg != ROOT and not state.opted_out
+    if before.lang in FLOWS and state.lang != before.lang:  # the caller chose the other language
+        assert (state.node, state.page) == (ROOT, 0) and outcome.then is Then.GATHER
+        assert outcome.replies == tuple(speakable(r) for r in greeting(FLOWS[state.lang]))
 
 
 @settings(max_examples=250, deadline=None)

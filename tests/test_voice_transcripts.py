@@ -125,6 +125,7 @@ def test_there_are_voice_transcripts() -> None:
         "voice_press_nine",
         "voice_press_nine_opted_out",
         "voice_speech",
+        "voice_crisis",
     } <= names
 
 

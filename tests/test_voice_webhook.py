@@ -80,6 +80,8 @@ def test_greeting_names_the_service_gives_the_notice_and_the_menu(call: CheckedC
 def test_every_part_of_the_fact_sheet_is_heard(call: CheckedCaller, flows) -> None:
     heard = [call.dial_in()]
     for option in flows["en"].nodes["main"].options:
+        if option.target == "@lang":  # not a part of the fact sheet: the call goes on in Spanish
+            continue
         heard.append(call.press(option.key))
         while "To hear more, press 1." in heard[-1].text:
             heard.append(call.press("1"))
@@ -101,6 +103,14 @@ def test_star_repeats_and_zero_returns_to_the_menu_from_every_node(
     call.dial_in()
     for option in flows["en"].nodes["main"].options:
         first = call.press(option.key)
+        if option.target == "@lang":  # the whole greeting in Spanish; star repeats its menu
+            assert first.prompts[0] == flows["es"].text("voice_welcome")
+            assert call.press("*").prompts == first.prompts[2:]
+            assert call.press("0").prompts == first.prompts[2:]
+            english = call.press("9")
+            assert english.prompts[0] == flows["en"].text("voice_welcome")
+            assert "To hear how to ask your doctor, press 1." in english.text
+            continue
         assert call.press("*").prompts == first.prompts
         assert "To hear how to ask your doctor, press 1." in call.press("0").text
 
@@ -120,8 +130,8 @@ def test_wrong_keys_are_named_and_lead_to_the_offer(call: CheckedCaller) -> None
     wrong = call.press("#")
     assert wrong.prompts[0] == "Sorry, that is not one of the choices."
     assert "press 1" in wrong.text
-    call.press("8")
-    offer = call.press("9")
+    assert call.press("8").prompts[0] == "Sorry, that is not one of the choices."
+    offer = call.press("#")
     assert "To ask for a call back, press 2" in offer.text
     assert "can call you back" in call.press("2").text
 
@@ -208,11 +218,15 @@ def test_redis_down_still_answers_200_with_a_way_to_a_person(settings) -> None:
         gather = root.find("Gather")
         assert gather is not None and gather.get("action") == "/twilio/voice/connect"
         assert "8 0 0, 8 1 3, 4 6 7 3" in (gather.findtext("Say") or "")
-        assert root[-1].tag == "Hangup"
+        # No key pressed: the apology never hangs up, it puts the caller through.
+        assert root[-1].tag == "Redirect" and root[-1].text == "/twilio/voice/connect"
+        assert root.find("Hangup") is None
     connect = ET.fromstring(
         post_signed(client, "/twilio/voice/connect", {**params, "Digits": "1"}).data
     )
     assert connect.findtext("Dial") == SOCIAL_WORKER_LINE
+    redirected = ET.fromstring(post_signed(client, "/twilio/voice/connect", params).data)
+    assert redirected.findtext("Dial") == SOCIAL_WORKER_LINE
 
 
 def test_press_9_texts_the_section_through_twilio(settings, redis_url: str, twilio) -> None:
