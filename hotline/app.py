@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import redis
 from flask import Flask, current_app
+from redis.cluster import RedisCluster
 from rq import Queue
 from rq.serializers import JSONSerializer
 from twilio.request_validator import RequestValidator
@@ -38,14 +39,19 @@ class Hotline:
 
 
 def build_hotline(settings: Settings) -> Hotline:
-    """Connect to Redis, load the content, and build the stores on top."""
-    connection = redis.Redis.from_url(
-        settings.redis_url,
-        socket_timeout=REDIS_TIMEOUT,
-        socket_connect_timeout=REDIS_TIMEOUT,
-        health_check_interval=30,
-    )
-    store = ConversationStore(connection, settings.secret_key, settings.conversation_ttl)
+    """Connect to Redis, load the content, and build the stores on top.
+
+    Conversations may live on their own Redis, a Cluster even (their keys carry hash tags);
+    the queue, RQ and staff accounts stay on `redis_url`, whose scripts need one node.
+    """
+    timeouts = {"socket_timeout": REDIS_TIMEOUT, "socket_connect_timeout": REDIS_TIMEOUT}
+    connection = redis.Redis.from_url(settings.redis_url, health_check_interval=30, **timeouts)
+    conversations: redis.Redis | RedisCluster = connection
+    if settings.conversation_redis_cluster:
+        conversations = RedisCluster.from_url(settings.conversation_redis_url, **timeouts)
+    elif settings.conversation_redis_url:
+        conversations = redis.Redis.from_url(settings.conversation_redis_url, **timeouts)
+    store = ConversationStore(conversations, settings.secret_key, settings.conversation_ttl)
     queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
     return Hotline(
         settings=settings,
@@ -72,7 +78,17 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     app.register_blueprint(webhooks.bp)
     init_dashboard(app, settings)
+    app.add_url_rule("/healthz", "healthz", healthz)
     return app
+
+
+def healthz() -> tuple[str, int]:
+    """For a load balancer: 200 while this process can reach its Redis, else 503."""
+    try:
+        hotline().redis.ping()
+    except redis.RedisError:
+        return "redis unreachable\n", 503
+    return "ok\n", 200
 
 
 def hotline() -> Hotline:

@@ -30,7 +30,7 @@ class SettingsError(ValueError):
 class Settings:
     """Everything the hotline is configured with. Only `from_env` reads the environment."""
 
-    redis_url: str
+    redis_url: str  # the queue, RQ and staff accounts (a plain Redis, or one with replicas)
     twilio_auth_token: str
     secret_key: str
     twilio_account_sid: str = ""
@@ -44,6 +44,8 @@ class Settings:
         default_factory=lambda: OfficeHours.parse(OFFICE_HOURS, OFFICE_TIMEZONE)
     )
     staff_alert_numbers: tuple[str, ...] = ()
+    conversation_redis_url: str = ""  # conversations and opt-outs; '' = the same Redis as the queue
+    conversation_redis_cluster: bool = False
     closed_callback_days: int = 30
 
     @classmethod
@@ -94,5 +96,8 @@ class Settings:
             social_worker_line=env.get("SOCIAL_WORKER_LINE") or cls.social_worker_line,
             office_hours=office,
             staff_alert_numbers=alerts,
+            conversation_redis_url=env.get("CONVERSATION_REDIS_URL", ""),
+            conversation_redis_cluster=env.get("CONVERSATION_REDIS_CLUSTER", "").lower()
+            in ("1", "true", "yes"),
             closed_callback_days=int(days),
         )

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import redis
+from redis.cluster import RedisCluster
 
 from flows.model import Outcome, State
 
@@ -97,7 +98,7 @@ class ConversationStore:
     """Load, step and save conversations in Redis."""
 
     def __init__(
-        self, connection: redis.Redis, secret: str, ttl: int, prefix: str = "hotline"
+        self, connection: redis.Redis | RedisCluster, secret: str, ttl: int, prefix: str = "hotline"
     ) -> None:
         self._redis = connection
         self._secret = secret.encode()
@@ -113,6 +114,14 @@ class ConversationStore:
     def key(self, tag: str, name: str) -> str:
         """A key of the person behind `tag`; all of one person's keys share a cluster slot."""
         return f"{self._prefix}:{{{tag}}}:{name}"
+
+    def opted_out(self, tag: str) -> bool:
+        """Whether the person behind `tag` has opted out of texts."""
+        return bool(self._redis.exists(self.key(tag, "optout")))
+
+    def record_opt_out(self, tag: str) -> None:
+        """Remember an opt-out Twilio told us about (error 21610), until the person opts back in."""
+        self._redis.set(self.key(tag, "optout"), "1")
 
     def keys(self, conversation: str, who: str) -> list[str]:
         """The key of one of `who`'s conversations, and their opt-out key."""

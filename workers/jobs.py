@@ -151,13 +151,12 @@ def _confirmation(h: Hotline, details: dict) -> str:
 def _text(tag: str, number: str, body: str) -> bool:
     """Send one text unless the person opted out; record an opt-out Twilio reports (21610)."""
     h = hotline()
-    optout = h.store.key(tag, "optout")
-    if h.redis.exists(optout):
+    if h.store.opted_out(tag):
         return False
     try:
         twilio().send_sms(number, body)
     except OptedOut:
-        h.redis.set(optout, "1")
+        h.store.record_opt_out(tag)
         return False
     except Rejected as error:  # a landline, an invalid number: retrying cannot help
         log.warning("text not sent: %s", error)
