@@ -15,6 +15,7 @@ WHEN_MAX = 40  # the longest "when to expect the call" phrase, in any language
 VOICE_MAX_SECONDS = 45.0
 WORDS_PER_SECOND = 150 / 60
 REQUIRED_TEXTS = [
+    "slow_down",
     "crisis",
     "urgent_filed",
     "voice_crisis",
@@ -100,7 +101,7 @@ def voice_prompts(flow: Flow) -> Iterator[tuple[str, str]]:
 def sms_texts(flow: Flow) -> Iterator[tuple[str, str]]:
     """Every text the SMS line can send in this language, each with a name saying where it is used."""
     yield "start", start_text(flow)
-    for name in ("help", "unavailable", "callback_missed", "crisis", "urgent_filed"):
+    for name in ("help", "unavailable", "callback_missed", "crisis", "urgent_filed", "slow_down"):
         yield name, flow.text(name)
     # "when" is worded at send time (hotline.office), never longer than WHEN_MAX characters.
     when = "w" * WHEN_MAX

@@ -44,6 +44,8 @@ class Settings:
         default_factory=lambda: OfficeHours.parse(OFFICE_HOURS, OFFICE_TIMEZONE)
     )
     staff_alert_numbers: tuple[str, ...] = ()
+    sms_per_minute: int = 20  # texts one number may send a minute before we stop answering
+    texts_per_hour: int = 500  # outbound texts the whole hotline may send an hour
     conversation_redis_url: str = ""  # conversations and opt-outs; '' = the same Redis as the queue
     conversation_redis_cluster: bool = False
     closed_callback_days: int = 30
@@ -67,9 +69,17 @@ class Settings:
         )
         if any(not E164.match(n) for n in alerts):
             problems.append("STAFF_ALERT_NUMBERS must be E.164 numbers separated by commas")
-        days = env.get("CLOSED_CALLBACK_DAYS", str(cls.closed_callback_days))
-        if not days.isdigit():
-            problems.append("CLOSED_CALLBACK_DAYS must be a whole number of days")
+        numbers = {
+            name: env.get(name, str(default))
+            for name, default in (
+                ("CLOSED_CALLBACK_DAYS", cls.closed_callback_days),
+                ("SMS_PER_MINUTE", cls.sms_per_minute),
+                ("TEXTS_PER_HOUR", cls.texts_per_hour),
+            )
+        }
+        problems += [
+            f"{name} must be a whole number" for name, v in numbers.items() if not v.isdigit()
+        ]
         ttl = env.get("CONVERSATION_TTL", str(cls.conversation_ttl))
         if not ttl.isdigit() or int(ttl) <= 0:
             problems.append("CONVERSATION_TTL must be a whole number of seconds")
@@ -99,5 +109,7 @@ class Settings:
             conversation_redis_url=env.get("CONVERSATION_REDIS_URL", ""),
             conversation_redis_cluster=env.get("CONVERSATION_REDIS_CLUSTER", "").lower()
             in ("1", "true", "yes"),
-            closed_callback_days=int(days),
+            closed_callback_days=int(numbers["CLOSED_CALLBACK_DAYS"]),
+            sms_per_minute=int(numbers["SMS_PER_MINUTE"]),
+            texts_per_hour=int(numbers["TEXTS_PER_HOUR"]),
         )

@@ -21,9 +21,16 @@ from flows.model import Outcome, State
 # A Twilio retry comes within seconds; remembering the last few message ids is enough.
 REMEMBERED_IDS = 3
 MAX_ATTEMPTS = 100
+RATE_WINDOW = 60  # seconds over which a sender's messages are counted
 
+# KEYS: conversation, opt-out, and (for texts) a rate counter; ARGV: the counter's window, s.
 _LOAD = """
-return {redis.call('GET', KEYS[1]) or '', redis.call('EXISTS', KEYS[2])}
+local sent = 0
+if KEYS[3] then
+  sent = redis.call('INCR', KEYS[3])
+  if sent == 1 then redis.call('EXPIRE', KEYS[3], ARGV[1]) end
+end
+return {redis.call('GET', KEYS[1]) or '', redis.call('EXISTS', KEYS[2]), sent}
 """
 
 # ARGV: expected value ('' = none), new value, ttl seconds, opt-out ('1' set, '0' clear, '' keep).
@@ -88,10 +95,15 @@ def _unpack(packed: list) -> State:
 
 @dataclass(frozen=True)
 class Advanced:
-    """The outcome of a step, and whether it was a replay (effects already handed off)."""
+    """The outcome of a step, and whether it was a replay (effects already handed off).
+
+    `over_limit` counts messages past the sender's rate limit in this window (0 when within it);
+    such a message takes no step at all.
+    """
 
     outcome: Outcome
     replayed: bool = False
+    over_limit: int = 0
 
 
 class ConversationStore:
@@ -135,6 +147,7 @@ class ConversationStore:
         event_id: str,
         step: Callable[[State], Outcome],
         hand_off: Callable[[Outcome], None] = lambda outcome: None,
+        rate_limit: int = 0,
     ) -> Advanced:
         """Apply `step` to the saved state and save the result, atomically; replay a known event.
 
@@ -142,9 +155,14 @@ class ConversationStore:
         "voice:<CallSid>" for a call. `hand_off` queues an outcome's effects *before* its state
         is saved: if queueing fails, nothing is saved and the person can simply try again
         (effects carry deterministic ids, so a second hand-off of the same event is harmless).
+        With a `rate_limit`, more than that many events a minute from `who` are refused.
         """
         keys = self.keys(conversation, who)
-        raw, opted_out = self._load(keys=keys)
+        counter = [self.key(self.tag(who), "rate")] if rate_limit else []
+        raw, opted_out, seen = self._load(keys=keys + counter, args=[RATE_WINDOW])
+        if rate_limit and seen > rate_limit:
+            state = Record.decode(_text(raw), bool(opted_out)).state
+            return Advanced(Outcome(state), over_limit=seen - rate_limit)
         for _ in range(MAX_ATTEMPTS):
             record = Record.decode(_text(raw), bool(opted_out))
             if event_id in record.ids:
@@ -164,7 +182,7 @@ class ConversationStore:
 
     def load(self, conversation: str, who: str) -> State:
         """The saved state of a conversation (a fresh one if there is none)."""
-        raw, opted_out = self._load(keys=self.keys(conversation, who))
+        raw, opted_out, _ = self._load(keys=self.keys(conversation, who), args=[RATE_WINDOW])
         return Record.decode(_text(raw), bool(opted_out)).state
 
 

@@ -46,7 +46,13 @@ def sms() -> Response:
         sid,
         lambda s: step(h.flows, s, event),
         lambda outcome: _hand_off(outcome, Channel.SMS, number, sid),
+        rate_limit=h.settings.sms_per_minute,
     )
+    if result.over_limit:
+        # One polite notice, then silence until the minute is over: a flood costs us nothing.
+        log.warning("sms conversation %s over its rate limit", h.store.tag(number)[:8])
+        slow_down = h.flows[result.outcome.state.lang].text("slow_down")
+        return twiml.messages([slow_down] if result.over_limit == 1 else [])
     log.info(
         "sms conversation %s at %s%s",
         h.store.tag(number)[:8],

@@ -96,6 +96,7 @@ def settings(redis_url: str, twilio: TwilioStandIn) -> Settings:
         twilio_api_base_url=twilio.url,
         public_base_url=PUBLIC_BASE_URL,
         staff_alert_numbers=("+15557770001",),
+        sms_per_minute=1000,  # tests read the whole fact sheet in a second; test_abuse sets its own
     )
 
 
@@ -107,6 +108,7 @@ def worker_env(settings: Settings) -> dict[str, str]:
         "TWILIO_PHONE_NUMBER": settings.twilio_phone_number,
         "TWILIO_API_BASE_URL": settings.twilio_api_base_url,
         "STAFF_ALERT_NUMBERS": ",".join(settings.staff_alert_numbers),
+        "TEXTS_PER_HOUR": str(settings.texts_per_hour),
         "OFFICE_HOURS": "mon-fri 09:00-17:00", "OFFICE_TIMEZONE": "America/New_York",
     }  # fmt: skip
 

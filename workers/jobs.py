@@ -101,9 +101,7 @@ def alert_staff() -> int:
     if not waiting:
         return 0
     text = f"CancerCare hotline: {waiting} call back request(s) waiting. Open the dashboard."
-    for number in h.settings.staff_alert_numbers:
-        twilio().send_sms(number, text)
-    return len(h.settings.staff_alert_numbers)
+    return sum(_text(h.store.tag(n), n, text) for n in h.settings.staff_alert_numbers)
 
 
 def final_notice(request_id: str) -> bool:
@@ -149,9 +147,12 @@ def _confirmation(h: Hotline, details: dict) -> str:
 
 
 def _text(tag: str, number: str, body: str) -> bool:
-    """Send one text unless the person opted out; record an opt-out Twilio reports (21610)."""
+    """Send one text unless the person opted out or the hourly cap is reached.
+
+    An opt-out Twilio reports (21610) is recorded; a permanent refusal is logged, not retried.
+    """
     h = hotline()
-    if h.store.opted_out(tag):
+    if h.store.opted_out(tag) or not _within_hourly_cap(h):
         return False
     try:
         twilio().send_sms(number, body)
@@ -160,5 +161,18 @@ def _text(tag: str, number: str, body: str) -> bool:
         return False
     except Rejected as error:  # a landline, an invalid number: retrying cannot help
         log.warning("text not sent: %s", error)
+        return False
+    return True
+
+
+def _within_hourly_cap(h: Hotline) -> bool:
+    """Count one outbound text against this hour's cap; False (and a warning) once it is spent."""
+    counter = f"hotline:sent:{int(time.time() // 3600)}"
+    with h.redis.pipeline() as pipe:
+        sent, _ = pipe.incr(counter).expire(counter, 7200).execute()
+    if sent > h.settings.texts_per_hour:
+        log.warning(
+            "hourly cap of %d outbound texts reached: text not sent", h.settings.texts_per_hour
+        )
         return False
     return True

@@ -1,0 +1,39 @@
+"""Abuse: a flooding number is slowed with one polite notice; outbound texts have an hourly cap."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import redis
+
+from conftest import Phone, run_jobs
+from hotline.app import create_app
+
+
+def test_a_flood_from_one_number_gets_one_notice_then_silence(settings) -> None:
+    app = create_app(replace(settings, sms_per_minute=5))
+    flooder, neighbour = (
+        Phone(app.test_client(), "+15552390001"),
+        Phone(app.test_client(), "+15552390002"),
+    )
+    answers = [flooder.text("MENU") for _ in range(12)]
+    assert all(len(a) == 1 and "Reply a number:" in a[0] for a in answers[:5])
+    assert answers[5] == [
+        "You are sending messages very fast. Please wait a minute, then reply MENU."
+    ]
+    assert answers[6:] == [[]] * 6
+    assert app.extensions["hotline"].store.load("sms", flooder.number).steps == 5
+    assert neighbour.text("SECOND")[0].startswith("CancerCare")  # others are not slowed
+    print("\nflood: 12 texts in a burst, 5 answered, 1 notice, 6 ignored (limit 5 a minute)")
+
+
+def test_outbound_texts_stop_at_the_hourly_cap(settings, twilio) -> None:
+    capped = replace(settings, texts_per_hour=3)
+    app = create_app(capped)
+    for i in range(5):
+        phone = Phone(app.test_client(), f"+155523901{i:02d}")
+        for body in ("SECOND", "6", "1", "1"):
+            phone.text(body)
+    run_jobs(capped)
+    assert len(twilio.sent("message")) == 3
+    assert redis.Redis.from_url(settings.redis_url).zcard("hotline:cb:open") == 5  # nothing lost
