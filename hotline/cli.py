@@ -147,7 +147,7 @@ def _start_private_redis(children: list[subprocess.Popen[bytes]]) -> str:
                 "--appendonly",
                 "yes",
                 "--appendfsync",
-                "everysec",
+                "always",  # a request is confirmed only once it is on disk
             ],
             stdout=subprocess.DEVNULL,
         )

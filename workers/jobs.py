@@ -10,6 +10,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
+import redis
 from rq import Queue, get_current_job
 from rq.exceptions import DuplicateJobError
 from rq.registry import FailedJobRegistry
@@ -32,7 +33,17 @@ MARK_TTL = 7 * 24 * 3600
 def hotline() -> Hotline:
     """This worker process's resources, built once from the environment."""
     logs.install()
-    return build_hotline(Settings.from_env(os.environ))
+    h = build_hotline(Settings.from_env(os.environ))
+    try:
+        fsync = h.redis.config_get("appendfsync").get("appendfsync")
+    except redis.ResponseError:  # a managed Redis may refuse CONFIG: trust its operators
+        fsync = "always"
+    if fsync != "always":
+        log.warning(
+            "the queue's Redis has appendfsync=%s: a confirmed request could be lost in a crash",
+            fsync,
+        )
+    return h
 
 
 @cache
