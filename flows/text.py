@@ -109,7 +109,8 @@ def choice(text: str) -> str:
 
 def phone_number(text: str) -> str:
     """A US or Canadian number typed or keyed any common way, as E.164; '' if it is not one."""
-    digits = re.sub(r"\D", "", text[:MAX_READ])
+    # ASCII digits only (fullwidth ones fold to them): anything else would not dial, or cost UCS-2.
+    digits = re.sub(r"[^0-9]", "", unicodedata.normalize("NFKC", text[:MAX_READ]))
     if len(digits) == 11 and digits.startswith("1"):
         digits = digits[1:]
     if len(digits) != 10 or digits[0] in "01" or digits[3] in "01":
