@@ -45,7 +45,15 @@ def build_hotline(settings: Settings) -> Hotline:
     the queue, RQ and staff accounts stay on `redis_url`, whose scripts need one node.
     """
     timeouts = {"socket_timeout": REDIS_TIMEOUT, "socket_connect_timeout": REDIS_TIMEOUT}
-    connection = redis.Redis.from_url(settings.redis_url, health_check_interval=30, **timeouts)
+    # A burst beyond the pool waits briefly for a connection instead of failing at once.
+    pool = redis.BlockingConnectionPool.from_url(
+        settings.redis_url,
+        max_connections=64,
+        timeout=REDIS_TIMEOUT,
+        health_check_interval=30,
+        **timeouts,
+    )
+    connection = redis.Redis(connection_pool=pool)
     conversations: redis.Redis | RedisCluster = connection
     if settings.conversation_redis_cluster:
         conversations = RedisCluster.from_url(settings.conversation_redis_url, **timeouts)

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from hotline.office import OfficeHours
 
 TWILIO_API = "https://api.twilio.com"
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-_ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
+E164 = re.compile(r"^\+[1-9]\d{6,14}$", re.ASCII)
+_ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$", re.ASCII)
 # What Twilio puts in From for a withheld, unknown, restricted or blocked caller ID.
 WITHHELD = frozenset({"+266696687", "+86282452253", "+8656696687", "+7378742833", "+2562533"})
 OFFICE_HOURS = "mon-fri 09:00-17:00"

@@ -23,24 +23,17 @@ REMEMBERED_IDS = 3
 MAX_ATTEMPTS = 100
 RATE_WINDOW = 60  # seconds over which a sender's messages are counted
 
-# KEYS: conversation, opt-out, and (for texts) a rate counter.
-# ARGV: the counter's window in seconds, the event's id (a repeat of a known one is not counted).
+# KEYS: conversation, opt-out, and (for texts) the set of this window's message ids.
+# ARGV: the window in seconds, the event's id. Counting distinct ids means Twilio's repeats of
+# a message, however they interleave, count once.
 _LOAD = """
-local raw = redis.call('GET', KEYS[1]) or ''
 local sent = 0
 if KEYS[3] then
-  local known = false
-  if raw ~= '' then
-    for _, id in ipairs(cjson.decode(raw)['i']) do known = known or id == ARGV[2] end
-  end
-  if known then
-    sent = tonumber(redis.call('GET', KEYS[3]) or '0')
-  else
-    sent = redis.call('INCR', KEYS[3])
-    if sent == 1 then redis.call('EXPIRE', KEYS[3], ARGV[1]) end
-  end
+  redis.call('SADD', KEYS[3], ARGV[2])
+  if redis.call('TTL', KEYS[3]) < 0 then redis.call('EXPIRE', KEYS[3], ARGV[1]) end
+  sent = redis.call('SCARD', KEYS[3])
 end
-return {raw, redis.call('EXISTS', KEYS[2]), sent}
+return {redis.call('GET', KEYS[1]) or '', redis.call('EXISTS', KEYS[2]), sent}
 """
 
 # ARGV: expected value ('' = none), new value, ttl seconds, opt-out ('1' set, '0' clear, '' keep).
@@ -170,11 +163,7 @@ class ConversationStore:
         keys = self.keys(conversation, who)
         counter = [self.key(self.tag(who), "rate")] if rate_limit else []
         raw, opted_out, seen = self._load(keys=keys + counter, args=[RATE_WINDOW, event_id])
-        if (
-            rate_limit
-            and seen > rate_limit
-            and event_id not in Record.decode(_text(raw), False).ids
-        ):
+        if rate_limit and seen > rate_limit:
             state = Record.decode(_text(raw), bool(opted_out)).state
             return Advanced(Outcome(state), over_limit=seen - rate_limit)
         for _ in range(MAX_ATTEMPTS):

@@ -25,10 +25,20 @@ bp = Blueprint("twilio", __name__, url_prefix="/twilio")
 
 @bp.before_request
 def require_twilio_signature() -> None:
-    """Refuse (403) anything Twilio did not sign."""
+    """Refuse (403) anything Twilio did not sign, or signed for another account."""
     h = hotline()
     if not is_from_twilio(request, h.validator, h.settings.public_base_url):
         abort(403)
+    # Twilio's signature joins names and values without separators, so parameters can be
+    # re-cut into others; the account and the ids we rely on must be there and be ours.
+    sid = h.settings.twilio_account_sid
+    if sid and request.form.get("AccountSid") != sid:
+        abort(403)
+    needed = "MessageSid" if request.path == "/twilio/sms" else "CallSid"
+    if request.path != "/twilio/status" and not (
+        request.form.get(needed) and request.form.get("From")
+    ):
+        abort(400)
 
 
 @bp.post("/sms")

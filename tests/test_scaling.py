@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -31,12 +32,29 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _cluster_ports(count: int) -> list[int]:
+    """Free ports whose cluster bus ports (port + 10000) are free and valid too."""
+    rng, ports = random.Random(), []
+    while len(ports) < count:
+        port = rng.randrange(20000, 30000)
+        if port in ports:
+            continue
+        try:
+            for candidate in (port, port + 10000):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", candidate))
+        except OSError:
+            continue
+        ports.append(port)
+    return ports
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A three-master Redis Cluster on loopback, started for these tests; yields a node's URL."""
     cli = shutil.which("redis-cli")
     assert cli, "redis-cli is not installed: run `bash .ci/setup`"
-    ports = [_free_port() for _ in range(3)]
+    ports = _cluster_ports(3)
     nodes = []
     for port in ports:
         folder = tmp_path_factory.mktemp(f"cluster{port}")

@@ -202,10 +202,14 @@ def test_a_retried_step_gets_the_same_answer_and_no_second_step(settings) -> Non
 
 def test_forged_voice_requests_get_403(settings) -> None:
     client = make_app(settings).test_client()
-    params = {"CallSid": "CA" + "1" * 32, "From": "+15551230002"}
+    params = {"CallSid": "CA" + "1" * 32, "AccountSid": ACCOUNT_SID, "From": "+15551230002"}
     assert client.post("/twilio/voice", data=params).status_code == 403
     assert post_signed(client, "/twilio/voice", params, token="wrong").status_code == 403
     assert post_signed(client, "/twilio/voice/step?n=1", params).status_code == 200
+    other_account = {**params, "AccountSid": "AC" + "f" * 32}
+    assert post_signed(client, "/twilio/voice", other_account).status_code == 403
+    no_call = {k: v for k, v in params.items() if k != "CallSid"}
+    assert post_signed(client, "/twilio/voice", no_call).status_code == 400
 
 
 def test_redis_down_still_answers_200_with_a_way_to_a_person(settings) -> None:
