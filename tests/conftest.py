@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 
@@ -209,3 +210,22 @@ def phone(app) -> Phone:
 @pytest.fixture
 def caller(app) -> Caller:
     return Caller(transport(app.test_client()), "+15551230002")
+
+
+def run_all(tasks, timeout: float = 120) -> None:
+    """Run callables at once, in threads; re-raise the first failure here."""
+    errors: list[BaseException] = []
+
+    def guarded(task) -> None:
+        try:
+            task()
+        except BaseException as error:  # noqa: BLE001 - handed to the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=guarded, args=(t,)) for t in tasks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=timeout)
+    if errors:
+        raise errors[0]

@@ -23,7 +23,7 @@ from functools import partial
 
 import pytest
 
-from conftest import message_bodies, post_signed, sms_params
+from conftest import message_bodies, post_signed, run_all, sms_params
 from flows.content import load_flows
 from flows.engine import step
 from flows.model import Channel, Event, State
@@ -45,25 +45,6 @@ def as_deployed(settings):
     if "sms_per_minute" not in defaults:
         return settings
     return replace(settings, sms_per_minute=defaults["sms_per_minute"])
-
-
-def run_all(tasks, timeout: float = 120) -> None:
-    """Run callables in threads; re-raise the first failure here."""
-    errors: list[BaseException] = []
-
-    def guarded(task) -> None:
-        try:
-            task()
-        except BaseException as error:  # noqa: BLE001 - handed to the main thread
-            errors.append(error)
-
-    threads = [threading.Thread(target=guarded, args=(t,)) for t in tasks]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=timeout)
-    if errors:
-        raise errors[0]
 
 
 @dataclass

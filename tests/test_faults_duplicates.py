@@ -20,7 +20,7 @@ import redis
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from conftest import message_bodies, post_signed, run_jobs, sms_params
+from conftest import message_bodies, post_signed, run_all, run_jobs, sms_params
 from flows.content import load_flows
 from flows.engine import step
 from flows.model import Channel, EffectKind, Event, State
@@ -80,25 +80,6 @@ def deliver(app, texter: Texter, i: int, body: str, copies: int, together: bool)
         for _ in range(copies):
             once(None)
     texter.replies.append(got)
-
-
-def run_all(tasks) -> None:
-    """Run callables in threads; re-raise the first failure here."""
-    errors: list[BaseException] = []
-
-    def guarded(task) -> None:
-        try:
-            task()
-        except BaseException as error:  # noqa: BLE001 - handed to the main thread
-            errors.append(error)
-
-    threads = [threading.Thread(target=guarded, args=(t,)) for t in tasks]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    if errors:
-        raise errors[0]
 
 
 def engine_replay(script: tuple[str, ...]) -> tuple[State, list[tuple[str, ...]], int]:
