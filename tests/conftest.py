@@ -229,3 +229,17 @@ def run_all(tasks, timeout: float = 120) -> None:
         t.join(timeout=timeout)
     if errors:
         raise errors[0]
+
+
+def send_at_once(app, number: str, body: str, count: int) -> list[int]:
+    """`count` different texts of `body` from `number`, all posted at the same moment; statuses."""
+    barrier = threading.Barrier(count)
+    statuses: list[int] = []
+
+    def send(i: int) -> None:
+        params = sms_params(number, body, f"SM{i:032d}")
+        barrier.wait()
+        statuses.append(post_signed(app.test_client(), "/twilio/sms", params).status_code)
+
+    run_all([lambda i=i: send(i) for i in range(count)])
+    return statuses

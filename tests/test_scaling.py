@@ -20,7 +20,7 @@ import pytest
 import redis
 from redis.cluster import RedisCluster
 
-from conftest import AUTH_TOKEN, Phone, post_signed, sms_params, worker_env
+from conftest import AUTH_TOKEN, Phone, send_at_once, worker_env
 from hotline.app import create_app
 from hotline.callbacks import CallbackQueue
 from hotline.phone import Texter, http_transport
@@ -129,19 +129,7 @@ def test_replays_opt_outs_and_bursts_work_on_the_cluster(cluster_app) -> None:
     assert phone.text("STOP") == [] and phone.text("SECOND") == []
     phone.text("START")
     assert phone.text("SECOND")
-    barrier = threading.Barrier(20)
-    statuses: list[int] = []
-
-    def send(i: int) -> None:
-        params = sms_params(phone.number, "MENU", f"SM{i:032d}")
-        barrier.wait()
-        statuses.append(post_signed(cluster_app.test_client(), "/twilio/sms", params).status_code)
-
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    statuses = send_at_once(cluster_app, phone.number, "MENU", 20)
     assert statuses == [200] * 20
     assert cluster_app.extensions["hotline"].store.load("sms", phone.number).steps == 26
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-import threading
-
 import redis
 
-from conftest import PUBLIC_BASE_URL, Phone, message_bodies, post_signed, sign, sms_params
+from conftest import (
+    PUBLIC_BASE_URL,
+    Phone,
+    message_bodies,
+    post_signed,
+    send_at_once,
+    sign,
+    sms_params,
+)
 from flows.segments import measure
 from flows.sms import start_text
 
@@ -94,20 +100,7 @@ def test_replayed_message_sid_gets_same_reply_without_a_second_step(phone: Phone
 def test_fifty_messages_at_once_from_one_number_lose_no_update(app) -> None:
     phone = Phone(app.test_client(), "+15551239999")
     phone.text("SECOND")
-    barrier = threading.Barrier(50)
-    statuses: list[int] = []
-
-    def send(i: int) -> None:
-        client = app.test_client()
-        params = sms_params(phone.number, "MENU", f"SM{i:032d}")
-        barrier.wait()
-        statuses.append(post_signed(client, "/twilio/sms", params).status_code)
-
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(50)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    statuses = send_at_once(app, phone.number, "MENU", 50)
     assert statuses == [200] * 50
     assert app.extensions["hotline"].store.load("sms", phone.number).steps == 51
 
