@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from flows.model import Flows
+from functools import lru_cache
+
+from flows.model import Flow, Flows
 from flows.text import near, normalise
 
 
 def everyones(flows: Flows, keywords: str) -> frozenset[str]:
     """One keyword list of every language together (safety words work in any language)."""
-    return frozenset(word for flow in flows.values() for word in flow.keywords.get(keywords, ()))
+    return _together(tuple(flows.values()), keywords)
+
+
+@lru_cache(maxsize=64)
+def _together(flows: tuple[Flow, ...], keywords: str) -> frozenset[str]:
+    return frozenset(word for flow in flows for word in flow.keywords.get(keywords, ()))
 
 
 def start_language(flows: Flows, text: str, current: str) -> str:

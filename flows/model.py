@@ -70,9 +70,13 @@ class Node:
         return next((o for o in self.options_for(channel) if o.key == key), None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Flow:
-    """The whole hotline in one language: nodes by id and the fixed texts around them."""
+    """The whole hotline in one language: nodes by id and the fixed texts around them.
+
+    Loaded once and never changed, a flow is itself (equal and hashed by identity), so what is
+    derived from flows can be cached.
+    """
 
     lang: str
     nodes: Mapping[str, Node]

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
+from functools import lru_cache
 
 # Only this much of a message is read for keywords and choices, which are short...
 MAX_READ = 64
@@ -93,12 +94,16 @@ def classify(
 def mentions(text: str, phrases: Iterable[str]) -> bool:
     """True when `text` has one of `phrases` as whole words; a long word may carry one typo."""
     said = normalise(text, MAX_READ_SAFETY).split()
-    for phrase in phrases:
-        wanted = phrase.split()
+    for wanted in _split(frozenset(phrases)):
         for i in range(len(said) - len(wanted) + 1):
             if all(near(said[i + j], w) for j, w in enumerate(wanted)):
                 return True
     return False
+
+
+@lru_cache(maxsize=64)
+def _split(phrases: frozenset[str]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(phrase.split()) for phrase in phrases)
 
 
 def choice(text: str) -> str:

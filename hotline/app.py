@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from hotline.dashboard import init_dashboard
 
     app.register_blueprint(webhooks.bp)
+    app.session_interface = webhooks.SessionsButForWebhooks()
     init_dashboard(app, settings)
     app.add_url_rule("/healthz", "healthz", healthz)
     return app

@@ -1,15 +1,18 @@
 """ConversationStore: each conversation's state in Redis, advanced atomically, replays recognised.
 
-One step costs two round trips: a script that loads the state (and the durable opt-out flag),
-and a compare-and-set script that saves the new state only if nobody else saved first. A
-conversation is keyed by a keyed hash of the phone number (or call id), never the number, with
-a Redis Cluster hash tag so that its keys share a slot.
+One step costs two round trips: an MGET of the conversation and the durable opt-out flag, and a
+compare-and-set script that saves the new state only if nobody else saved first. A conversation
+is keyed by a keyed hash of the phone number (or call id), never the number, with a Redis
+Cluster hash tag so that its keys share a slot. Everything a conversation needs, its rate limit
+included, is in its one record of about a hundred bytes.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -22,19 +25,7 @@ from flows.model import Outcome, State
 REMEMBERED_IDS = 3
 MAX_ATTEMPTS = 100
 RATE_WINDOW = 60  # seconds over which a sender's messages are counted
-
-# KEYS: conversation, opt-out, and (for texts) the set of this window's message ids.
-# ARGV: the window in seconds, the event's id. Counting distinct ids means Twilio's repeats of
-# a message, however they interleave, count once.
-_LOAD = """
-local sent = 0
-if KEYS[3] then
-  redis.call('SADD', KEYS[3], ARGV[2])
-  if redis.call('TTL', KEYS[3]) < 0 then redis.call('EXPIRE', KEYS[3], ARGV[1]) end
-  sent = redis.call('SCARD', KEYS[3])
-end
-return {redis.call('GET', KEYS[1]) or '', redis.call('EXISTS', KEYS[2]), sent}
-"""
+SHORT_ID = 8  # characters an event or call id is kept in: a hash when the id is longer
 
 # ARGV: expected value ('' = none), new value, ttl seconds, opt-out ('1' set, '0' clear, '' keep).
 _SWAP = """
@@ -49,23 +40,44 @@ return {1, '', 0}
 """
 
 
+def short_id(event_id: str) -> str:
+    """An id as a record keeps it: itself when short (a voice step), else a 48-bit hash (a Sid).
+
+    Ids are compared only with the few others of one conversation, where a collision of 48-bit
+    hashes is out of reach.
+    """
+    if len(event_id) <= SHORT_ID:
+        return event_id
+    digest = hashlib.blake2b(event_id.encode(), digest_size=SHORT_ID * 3 // 4).digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
+
 class StoreBusy(RuntimeError):
     """A conversation changed under us on every attempt (a flood from one number)."""
 
 
+def call_conversation(call_sid: str) -> str:
+    """The name of one call's conversation (a person's texts are all one: "sms")."""
+    return f"voice:{short_id(call_sid)}"
+
+
 @dataclass(frozen=True)
 class Record:
-    """What is saved for a conversation: its state, recent message ids, the state before the last."""
+    """What is saved for a conversation: its state, its last event ids (short), the state before
+    the last, and its rate window (when it started, in whole seconds, and messages counted)."""
 
     state: State
     ids: tuple[str, ...] = ()
     before_last: State | None = None
+    window: tuple[int, int] = (0, 0)
 
     def encode(self) -> str:
-        """Compact JSON: a few dozen bytes a conversation."""
-        body = {"s": _pack(self.state), "i": list(self.ids)}
+        """Compact JSON: about a hundred bytes a conversation."""
+        body: dict[str, object] = {"s": _pack(self.state), "i": list(self.ids)}
         if self.before_last is not None:
             body["b"] = _pack(self.before_last)
+        if self.window != (0, 0):
+            body["r"] = list(self.window)
         return json.dumps(body, separators=(",", ":"))
 
     @classmethod
@@ -75,7 +87,13 @@ class Record:
             return cls(State(opted_out=opted_out))
         body = json.loads(raw)
         before = _unpack(body["b"]) if "b" in body else None
-        return cls(replace(_unpack(body["s"]), opted_out=opted_out), tuple(body["i"]), before)
+        state = replace(_unpack(body["s"]), opted_out=opted_out)
+        return cls(state, tuple(body["i"]), before, tuple(body.get("r", (0, 0))))
+
+    def counting(self, now: int) -> tuple[int, int]:
+        """The rate window with one more message at `now` (a new window once the last is over)."""
+        start, count = self.window
+        return (start, count + 1) if now - start < RATE_WINDOW else (now, 1)
 
 
 def _pack(state: State) -> list[object]:
@@ -113,13 +131,18 @@ class ConversationStore:
     """Load, step and save conversations in Redis."""
 
     def __init__(
-        self, connection: redis.Redis | RedisCluster, secret: str, ttl: int, prefix: str = "hotline"
+        self,
+        connection: redis.Redis | RedisCluster,
+        secret: str,
+        ttl: int,
+        prefix: str = "hotline",
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._redis = connection
         self._secret = secret.encode()
         self._ttl = ttl
         self._prefix = prefix
-        self._load = connection.register_script(_LOAD)
+        self._clock = clock
         self._swap = connection.register_script(_SWAP)
 
     def tag(self, who: str) -> str:
@@ -155,46 +178,54 @@ class ConversationStore:
         """Apply `step` to the saved state and save the result, atomically; replay a known event.
 
         `who` is the phone number; `conversation` names one of their conversations: "sms", or
-        "voice:<CallSid>" for a call. `hand_off` queues an outcome's effects *before* its state
-        is saved: if queueing fails, nothing is saved and the person can simply try again
+        `call_conversation(CallSid)` for a call. `hand_off` queues an outcome's effects *before* its
+        state is saved: if queueing fails, nothing is saved and the person can simply try again
         (effects carry deterministic ids, so a second hand-off of the same event is harmless).
-        With a `rate_limit`, more than that many events a minute from `who` are refused.
+        With a `rate_limit`, more than that many events a minute from `who` take no step (they
+        are counted, so that the caller can answer the first of them only).
         """
         keys = self.keys(conversation, who)
-        counter = [self.key(self.tag(who), "rate")] if rate_limit else []
-        raw, opted_out, seen = self._load(keys=keys + counter, args=[RATE_WINDOW, event_id])
-        if rate_limit and seen > rate_limit:
-            state = Record.decode(_text(raw), bool(opted_out)).state
-            return Advanced(Outcome(state), over_limit=seen - rate_limit)
+        raw, flag = self._redis.mget(keys)
+        opted_out, event = flag is not None, short_id(event_id)
         for _ in range(MAX_ATTEMPTS):
-            record = Record.decode(_text(raw), bool(opted_out))
-            if event_id in record.ids:
-                return _replay(record, event_id, step)
-            outcome = step(record.state)
-            if outcome.effects:
-                hand_off(outcome)
-            saved = Record(outcome.state, (*record.ids, event_id)[-REMEMBERED_IDS:], record.state)
+            record = Record.decode(_text(raw), opted_out)
+            if event in record.ids:
+                return _replay(record, event, step)
+            ids = (*record.ids, event)[-REMEMBERED_IDS:]
+            window = record.counting(int(self._clock())) if rate_limit else (0, 0)
+            over = max(0, window[1] - rate_limit) if rate_limit else 0
+            if over:
+                outcome = Outcome(record.state)
+                saved = replace(record, ids=ids, before_last=None, window=window)
+            else:
+                outcome = step(record.state)
+                if outcome.effects:
+                    hand_off(outcome)
+                saved = Record(outcome.state, ids, record.state, window)
             changed = outcome.state.opted_out != record.state.opted_out
-            flag = str(int(outcome.state.opted_out)) if changed else ""
-            done, raw, opted_out = self._swap(
-                keys=keys, args=[_text(raw), saved.encode(), self._ttl, flag]
+            new_flag = str(int(outcome.state.opted_out)) if changed else ""
+            done, raw, exists = self._swap(
+                keys=keys, args=[_text(raw), saved.encode(), self._ttl, new_flag]
             )
+            opted_out = bool(exists)
             if done:
-                return Advanced(outcome)
+                return Advanced(outcome, over_limit=over)
         raise StoreBusy(f"conversation {keys[0]} kept changing")
 
     def load(self, conversation: str, who: str) -> State:
         """The saved state of a conversation (a fresh one if there is none)."""
-        raw, opted_out, _ = self._load(keys=self.keys(conversation, who), args=[RATE_WINDOW, ""])
-        return Record.decode(_text(raw), bool(opted_out)).state
+        raw, flag = self._redis.mget(self.keys(conversation, who))
+        return Record.decode(_text(raw), flag is not None).state
 
 
-def _replay(record: Record, event_id: str, step: Callable[[State], Outcome]) -> Advanced:
+def _replay(record: Record, event: str, step: Callable[[State], Outcome]) -> Advanced:
     """The same answer as the first time for the latest event; nothing for older ones."""
-    if event_id == record.ids[-1] and record.before_last is not None:
+    if event == record.ids[-1] and record.before_last is not None:
         return Advanced(step(record.before_last), replayed=True)
     return Advanced(Outcome(record.state), replayed=True)
 
 
-def _text(raw: bytes | str) -> str:
+def _text(raw: bytes | str | None) -> str:
+    if raw is None:
+        return ""
     return raw.decode() if isinstance(raw, bytes) else raw

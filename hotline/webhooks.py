@@ -7,7 +7,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import redis
-from flask import Blueprint, Response, abort, request, url_for
+from flask import Blueprint, Flask, Request, Response, abort, request, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
 from flows.engine import step
@@ -17,10 +18,19 @@ from hotline import twiml
 from hotline.app import hotline
 from hotline.settings import can_be_reached
 from hotline.signature import is_from_twilio
-from hotline.store import StoreBusy
+from hotline.store import StoreBusy, call_conversation
 
 log = logging.getLogger(__name__)
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
+
+
+class SessionsButForWebhooks(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, not opened for Twilio's webhooks, which carry no cookie."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path.startswith(f"{bp.url_prefix}/"):
+            return None  # Flask gives the request a null session instead
+        return super().open_session(app, request)
 
 
 @bp.before_request
@@ -121,7 +131,7 @@ def _voice_step(kind: EventKind, event_id: str) -> Response:
         office_open=office.is_open(datetime.now(UTC)),
     )
     result = h.store.advance(
-        f"voice:{call_sid}",
+        call_conversation(call_sid),
         who,
         event_id,
         lambda s: step(h.flows, s, replace(event, office_hours=office.describe(s.lang))),

@@ -7,7 +7,10 @@ from dataclasses import replace
 import redis
 
 from conftest import Phone, run_jobs
+from flows.engine import step
+from flows.model import Channel, Event
 from hotline.app import create_app
+from hotline.store import RATE_WINDOW, ConversationStore
 
 
 def test_a_flood_from_one_number_gets_one_notice_then_silence(settings) -> None:
@@ -25,6 +28,25 @@ def test_a_flood_from_one_number_gets_one_notice_then_silence(settings) -> None:
     assert app.extensions["hotline"].store.load("sms", flooder.number).steps == 5
     assert neighbour.text("SECOND")[0].startswith("CancerCare")  # others are not slowed
     print("\nflood: 12 texts in a burst, 5 answered, 1 notice, 6 ignored (limit 5 a minute)")
+
+
+def test_the_limit_counts_each_message_once_and_lifts_after_its_window(redis_url, flows) -> None:
+    now = [1_000_000.0]
+    store = ConversationStore(redis.Redis.from_url(redis_url), "secret", 3600, clock=lambda: now[0])
+
+    def text(sid: str):
+        event = Event(Channel.SMS, text="MENU")
+        return store.advance(
+            "sms", "+15552390003", sid, lambda s: step(flows, s, event), rate_limit=2
+        )
+
+    assert [text(sid).over_limit for sid in ("SM1", "SM2", "SM3", "SM4")] == [0, 0, 1, 2]
+    repeat = text("SM3")  # Twilio delivering an over-limit message again: still no step, no reply
+    assert (repeat.replayed, repeat.outcome.replies) == (True, ())
+    assert text("SM2").replayed  # an earlier message: recognised, not counted again
+    now[0] += RATE_WINDOW
+    assert text("SM5").over_limit == 0
+    assert store.load("sms", "+15552390003").steps == 3
 
 
 def test_outbound_texts_stop_at_the_hourly_cap(settings, twilio) -> None:

@@ -18,6 +18,7 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from functools import partial
 
@@ -28,6 +29,7 @@ from flows.content import load_flows
 from flows.engine import step
 from flows.model import Channel, Event, State
 from hotline.app import create_app
+from hotline.store import short_id
 
 FLOWS = load_flows()
 MIX = ("MENU", "1", "2", "3", "4", "5", "6", "9", "MORE", "BACK", "HELP", "0", "banana",
@@ -87,8 +89,9 @@ class SwapSpy:
 
         return spied
 
-    def accepted(self, key: str) -> list[str]:
-        """The MessageSids saved for conversation `key`, in the order Redis accepted them."""
+    def accepted(self, key: str, sids: Iterable[str]) -> list[str]:
+        """The MessageSids (of `sids`) saved for conversation `key`, in the order Redis accepted them."""
+        by_short_id = {short_id(sid): sid for sid in sids}
         following = {}
         for k, expected, new, done in self.calls:
             if k == key and done:
@@ -97,7 +100,7 @@ class SwapSpy:
         order, raw = [], ""
         while raw in following:
             raw = following.pop(raw)
-            order.append(json.loads(raw)["i"][-1])
+            order.append(by_short_id[json.loads(raw)["i"][-1]])
         assert not following, f"{len(following)} saved values are off the chain"
         return order
 
@@ -182,7 +185,7 @@ def bursts_replayed(
     mismatched_states, mismatched_replies, refused, accepted_total = [], [], [], 0
     for number in phones:
         key = store.keys("sms", number)[0]
-        order = spy.accepted(key)
+        order = spy.accepted(key, burst.bodies)
         accepted_total += len(order)
         state = State()
         for sid in order:
@@ -236,5 +239,5 @@ def test_the_swap_spy_sees_every_save(settings) -> None:
     sids = [f"SM{i:032d}" for i in range(5)]
     for sid, body in zip(sids, ("SECOND", "2", "MORE", "MENU", "3"), strict=True):
         post_signed(client, "/twilio/sms", sms_params("+15555550000", body, sid))
-    assert spy.accepted(store.keys("sms", "+15555550000")[0]) == sids
+    assert spy.accepted(store.keys("sms", "+15555550000")[0], sids) == sids
     assert spy.conflicts() == 0

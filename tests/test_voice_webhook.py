@@ -15,6 +15,7 @@ from flows.validate import VOICE_MAX_SECONDS, spoken_seconds
 from hotline.app import create_app
 from hotline.office import OfficeHours
 from hotline.phone import Caller
+from hotline.store import call_conversation
 
 ALWAYS = OfficeHours.parse("mon-sun 00:00-24:00", "UTC")
 NEVER = OfficeHours.parse("", "America/New_York")
@@ -197,7 +198,10 @@ def test_a_retried_step_gets_the_same_answer_and_no_second_step(settings) -> Non
     first = post_signed(client, "/twilio/voice/step?n=1", params)
     second = post_signed(client, "/twilio/voice/step?n=1", params)
     assert first.data == second.data and b"medical society" in first.data
-    assert app.extensions["hotline"].store.load(f"voice:{call.call_sid}", call.number).steps == 2
+    assert (
+        app.extensions["hotline"].store.load(call_conversation(call.call_sid), call.number).steps
+        == 2
+    )
 
 
 def test_forged_voice_requests_get_403(settings) -> None:
