@@ -124,7 +124,6 @@ import argparse
 import contextlib
 import gc
 import itertools
-import json
 import math
 import os
 import platform
@@ -140,7 +139,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -333,16 +332,12 @@ def web_argv(port: int, app_spec: str | None = None) -> list[str]:
     return out
 
 
-def worker_argv(redis_url: str) -> list[str]:
+def worker_argv() -> list[str]:
+    """The Procfile's `worker` command (it finds Redis from REDIS_URL in its environment)."""
     argv = procfile("worker")
     if argv[0] != "rq":
         raise SystemExit(f"the Procfile's worker line does not start rq: {argv}")
-    return [
-        sys.executable,
-        "-m",
-        "rq.cli",
-        *(redis_url if a == "$REDIS_URL" else a for a in argv[1:]),
-    ]
+    return [sys.executable, "-m", "rq.cli", *argv[1:]]
 
 
 def start_redis(children: Children, folder: Path) -> str:
@@ -459,10 +454,10 @@ class Signer:
         return base | extra
 
 
-def _but_window_start(raw: bytes) -> tuple[object, int]:
+def _but_window_start(raw: bytes) -> tuple[Record, int]:
     """A conversation record, its rate window's start (the second it began) left out."""
-    body = json.loads(raw)
-    return {**body, "r": body.get("r", [0, 0])[1:]}, len(raw)
+    record = Record.decode(raw.decode(), False)
+    return replace(record, window=(0, record.window[1])), len(raw)
 
 
 def number(block: str, i: int) -> str:
@@ -1131,7 +1126,7 @@ class Bench:
         from rq.registry import StartedJobRegistry
         from rq.serializers import JSONSerializer
 
-        worker = self.children.start("rq-worker", worker_argv(self.redis_url), self.env)
+        worker = self.children.start("rq-worker", worker_argv(), self.env)
         queue = Queue(QUEUE, connection=self.conn, serializer=JSONSerializer)
         started = StartedJobRegistry(queue=queue)
 

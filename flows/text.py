@@ -94,16 +94,25 @@ def classify(
 def mentions(text: str, phrases: Iterable[str]) -> bool:
     """True when `text` has one of `phrases` as whole words; a long word may carry one typo."""
     said = normalise(text, MAX_READ_SAFETY).split()
-    for wanted in _split(frozenset(phrases)):
-        for i in range(len(said) - len(wanted) + 1):
-            if all(near(said[i + j], w) for j, w in enumerate(wanted)):
-                return True
+    by_length = _by_first_word_length(frozenset(phrases))
+    for i, word in enumerate(said):
+        # `near` never matches words whose lengths differ by more than one letter.
+        for length in (len(word) - 1, len(word), len(word) + 1):
+            for wanted in by_length.get(length, ()):
+                if len(wanted) <= len(said) - i and all(
+                    near(said[i + j], w) for j, w in enumerate(wanted)
+                ):
+                    return True
     return False
 
 
 @lru_cache(maxsize=64)
-def _split(phrases: frozenset[str]) -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(phrase.split()) for phrase in phrases)
+def _by_first_word_length(phrases: frozenset[str]) -> dict[int, list[tuple[str, ...]]]:
+    found: dict[int, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        words = tuple(phrase.split())
+        found.setdefault(len(words[0]), []).append(words)
+    return found
 
 
 def choice(text: str) -> str:

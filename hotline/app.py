@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import redis
 from flask import Flask, current_app
 from redis.cluster import RedisCluster
+from redis.sentinel import Sentinel
 from rq import Queue
 from rq.serializers import JSONSerializer
 from twilio.request_validator import RequestValidator
@@ -23,6 +24,7 @@ from hotline.store import ConversationStore
 
 # Redis answers in well under a millisecond; a webhook must not hang waiting for a dead one.
 REDIS_TIMEOUT = 1.0
+TIMEOUTS = {"socket_timeout": REDIS_TIMEOUT, "socket_connect_timeout": REDIS_TIMEOUT}
 
 
 @dataclass(frozen=True)
@@ -42,23 +44,15 @@ def build_hotline(settings: Settings) -> Hotline:
     """Connect to Redis, load the content, and build the stores on top.
 
     Conversations may live on their own Redis, a Cluster even (their keys carry hash tags);
-    the queue, RQ and staff accounts stay on `redis_url`, whose scripts need one node.
+    the queue, RQ and staff accounts stay on one Redis (their scripts need one node), which
+    may have replicas and Sentinels to fail over to one of them.
     """
-    timeouts = {"socket_timeout": REDIS_TIMEOUT, "socket_connect_timeout": REDIS_TIMEOUT}
-    # A burst beyond the pool waits briefly for a connection instead of failing at once.
-    pool = redis.BlockingConnectionPool.from_url(
-        settings.redis_url,
-        max_connections=64,
-        timeout=REDIS_TIMEOUT,
-        health_check_interval=30,
-        **timeouts,
-    )
-    connection = redis.Redis(connection_pool=pool)
+    connection = connect_queue(settings)
     conversations: redis.Redis | RedisCluster = connection
     if settings.conversation_redis_cluster:
-        conversations = RedisCluster.from_url(settings.conversation_redis_url, **timeouts)
+        conversations = RedisCluster.from_url(settings.conversation_redis_url, **TIMEOUTS)
     elif settings.conversation_redis_url:
-        conversations = redis.Redis.from_url(settings.conversation_redis_url, **timeouts)
+        conversations = redis.Redis.from_url(settings.conversation_redis_url, **TIMEOUTS)
     store = ConversationStore(conversations, settings.secret_key, settings.conversation_ttl)
     queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
     return Hotline(
@@ -70,6 +64,22 @@ def build_hotline(settings: Settings) -> Hotline:
         outbox=Outbox(connection, queue, store),
         validator=RequestValidator(settings.twilio_auth_token),
     )
+
+
+def connect_queue(settings: Settings) -> redis.Redis:
+    """The queue's Redis: REDIS_URL, or the master the Sentinels name (found again on failover)."""
+    if settings.redis_sentinels:
+        sentinel = Sentinel(settings.redis_sentinels, sentinel_kwargs=TIMEOUTS, **TIMEOUTS)
+        return sentinel.master_for(settings.redis_sentinel_master, health_check_interval=30)
+    # A burst beyond the pool waits briefly for a connection instead of failing at once.
+    pool = redis.BlockingConnectionPool.from_url(
+        settings.redis_url,
+        max_connections=64,
+        timeout=REDIS_TIMEOUT,
+        health_check_interval=30,
+        **TIMEOUTS,
+    )
+    return redis.Redis(connection_pool=pool)
 
 
 def create_app(settings: Settings | None = None) -> Flask:

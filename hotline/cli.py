@@ -31,6 +31,7 @@ from hotline.twilio_standin import TwilioStandIn
 HOME = Path(".hotline")
 DEV_ENV = HOME / "dev.env"
 DEV_ACCOUNT_SID = "AC" + "0" * 32
+RQ_SETTINGS = "workers.rq_settings"  # RQ finds the queue's Redis as the app does
 
 
 def dev_environment() -> dict[str, str]:
@@ -77,15 +78,16 @@ def run(host: str, port: int) -> None:
     standin: TwilioStandIn | None = None
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        if not env.get("REDIS_URL"):
+        if not env.get("REDIS_URL") and not env.get("REDIS_SENTINELS"):
             env["REDIS_URL"] = _start_private_redis(children)
         if not env.get("TWILIO_API_BASE_URL") and env["TWILIO_ACCOUNT_SID"] == DEV_ACCOUNT_SID:
             standin = TwilioStandIn(env["TWILIO_ACCOUNT_SID"], env["TWILIO_AUTH_TOKEN"])
             env["TWILIO_API_BASE_URL"] = standin.start()
         children.append(subprocess.Popen(web_command(f"{host}:{port}"), env=env))
-        children.append(subprocess.Popen(worker_command(env["REDIS_URL"]), env=env))
+        children.append(subprocess.Popen(worker_command(), env=env))
+        redis_at = env.get("REDIS_URL") or f"Sentinels {env['REDIS_SENTINELS']}"
         click.echo(
-            f"hotline: listening on http://{host}:{port} (Redis: {env['REDIS_URL']}; "
+            f"hotline: listening on http://{host}:{port} (Redis: {redis_at}; "
             f"Twilio API: {env.get('TWILIO_API_BASE_URL', 'Twilio')})\n"
             "hotline: from another terminal, `.venv/bin/hotline sms` texts it and "
             "`.venv/bin/hotline call` calls it; Ctrl-C stops"
@@ -119,10 +121,11 @@ def web_command(bind: str) -> list[str]:
             "hotline.app:create_app()"]  # fmt: skip
 
 
-def worker_command(redis_url: str) -> list[str]:
-    """An RQ worker with its scheduler, as the Procfile's `worker` line does."""
+def worker_command() -> list[str]:
+    """An RQ worker with its scheduler, as the Procfile's `worker` line does (Redis from the env)."""
     return [sys.executable, "-m", "rq.cli", "worker", "--with-scheduler", "--serializer", "json",
-            "--worker-ttl", "60", "--maintenance-interval", "30", "--url", redis_url, QUEUE]  # fmt: skip
+            "--worker-ttl", "60", "--maintenance-interval", "30", "--config", RQ_SETTINGS,
+            QUEUE]  # fmt: skip
 
 
 def _start_private_redis(children: list[subprocess.Popen[bytes]]) -> str:
@@ -369,7 +372,7 @@ def _hotline() -> Hotline:
     """
     env = dev_environment()
     socket = HOME / "redis" / "redis.sock"
-    if not env.get("REDIS_URL") and socket.exists():
+    if not env.get("REDIS_URL") and not env.get("REDIS_SENTINELS") and socket.exists():
         env["REDIS_URL"] = f"unix://{socket.resolve()}"
     try:
         return create_app(Settings.from_env(env)).extensions["hotline"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 
 # An E.164 number, or a North American one written any common way; not dates or times.
@@ -28,8 +29,12 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().formatException(ei))
 
 
-def install(level: int = logging.INFO) -> None:
-    """Make every handler on the root logger redact (adding one to stderr if there is none)."""
+def install() -> None:
+    """Make every handler on the root logger redact (adding one to stderr if there is none).
+
+    LOG_LEVEL sets the level (INFO by default; DEBUG adds a line for every webhook's step).
+    """
+    level = os.environ.get("LOG_LEVEL", "INFO").upper()
     # twilio-python narrates every API request at INFO: useful for debugging, noise otherwise.
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     root = logging.getLogger()

@@ -15,11 +15,23 @@ _ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$", re.ASCII)
 WITHHELD = frozenset({"+266696687", "+86282452253", "+8656696687", "+7378742833", "+2562533"})
 OFFICE_HOURS = "mon-fri 09:00-17:00"
 OFFICE_TIMEZONE = "America/New_York"
+SENTINEL_MASTER = "hotline"  # the name Sentinel monitors the queue's Redis under, by default
 
 
 def can_be_reached(number: str) -> bool:
     """Whether a caller's number can be texted and called back (not withheld, not malformed)."""
     return bool(E164.match(number)) and number not in WITHHELD
+
+
+def parse_sentinels(text: str) -> tuple[tuple[str, int], ...]:
+    """'10.0.0.1:26379,10.0.0.2:26379' -> ((host, port), ...); ValueError naming a bad entry."""
+    found = []
+    for entry in filter(None, (e.strip() for e in text.split(","))):
+        host, _, port = entry.rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError(f"REDIS_SENTINELS: {entry!r} is not host:port")
+        found.append((host, int(port)))
+    return tuple(found)
 
 
 class SettingsError(ValueError):
@@ -30,9 +42,11 @@ class SettingsError(ValueError):
 class Settings:
     """Everything the hotline is configured with. Only `from_env` reads the environment."""
 
-    redis_url: str  # the queue, RQ and staff accounts (a plain Redis, or one with replicas)
+    redis_url: str  # the queue, RQ and staff accounts ('' when Sentinel finds that Redis)
     twilio_auth_token: str
     secret_key: str
+    redis_sentinels: tuple[tuple[str, int], ...] = ()  # Sentinels to ask for the queue's master
+    redis_sentinel_master: str = SENTINEL_MASTER
     twilio_account_sid: str = ""
     twilio_phone_number: str = ""
     twilio_api_base_url: str = TWILIO_API
@@ -55,9 +69,16 @@ class Settings:
         """Parse `env` (normally os.environ); raise SettingsError naming every problem."""
         problems = [
             f"{name} is not set"
-            for name in ("REDIS_URL", "TWILIO_AUTH_TOKEN", "HOTLINE_SECRET")
+            for name in ("TWILIO_AUTH_TOKEN", "HOTLINE_SECRET")
             if not env.get(name)
         ]
+        try:
+            sentinels = parse_sentinels(env.get("REDIS_SENTINELS", ""))
+        except ValueError as exc:
+            problems.append(str(exc))
+            sentinels = ()
+        if not env.get("REDIS_URL") and not env.get("REDIS_SENTINELS"):
+            problems.append("REDIS_URL (or REDIS_SENTINELS) is not set")
         sid = env.get("TWILIO_ACCOUNT_SID", "")
         if sid and not _ACCOUNT_SID.match(sid):
             problems.append("TWILIO_ACCOUNT_SID must look like AC followed by 32 hex digits")
@@ -94,9 +115,11 @@ class Settings:
         if problems:
             raise SettingsError("bad settings: " + "; ".join(problems))
         return cls(
-            redis_url=env["REDIS_URL"],
+            redis_url="" if sentinels else env["REDIS_URL"],
             twilio_auth_token=env["TWILIO_AUTH_TOKEN"],
             secret_key=env["HOTLINE_SECRET"],
+            redis_sentinels=sentinels,
+            redis_sentinel_master=env.get("REDIS_SENTINEL_MASTER") or SENTINEL_MASTER,
             twilio_account_sid=sid,
             twilio_phone_number=env.get("TWILIO_PHONE_NUMBER", ""),
             twilio_api_base_url=env.get("TWILIO_API_BASE_URL", TWILIO_API).rstrip("/"),

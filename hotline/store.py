@@ -72,12 +72,9 @@ class Record:
     window: tuple[int, int] = (0, 0)
 
     def encode(self) -> str:
-        """Compact JSON: about a hundred bytes a conversation."""
-        body: dict[str, object] = {"s": _pack(self.state), "i": list(self.ids)}
-        if self.before_last is not None:
-            body["b"] = _pack(self.before_last)
-        if self.window != (0, 0):
-            body["r"] = list(self.window)
+        """Compact JSON, about a hundred bytes: [state, ids, state before or null, window]."""
+        before = None if self.before_last is None else _pack(self.before_last, self.state)
+        body = [_pack(self.state), list(self.ids), before, *self.window]
         return json.dumps(body, separators=(",", ":"))
 
     @classmethod
@@ -85,10 +82,10 @@ class Record:
         """The record behind `raw` ('' for a new conversation); the durable opt-out flag wins."""
         if not raw:
             return cls(State(opted_out=opted_out))
-        body = json.loads(raw)
-        before = _unpack(body["b"]) if "b" in body else None
-        state = replace(_unpack(body["s"]), opted_out=opted_out)
-        return cls(state, tuple(body["i"]), before, tuple(body.get("r", (0, 0))))
+        packed, ids, before, start, count = json.loads(raw)
+        state = _unpack(packed)
+        before_last = None if before is None else _unpack(before, state)
+        return cls(replace(state, opted_out=opted_out), tuple(ids), before_last, (start, count))
 
     def counting(self, now: int) -> tuple[int, int]:
         """The rate window with one more message at `now` (a new window once the last is over)."""
@@ -96,22 +93,23 @@ class Record:
         return (start, count + 1) if now - start < RATE_WINDOW else (now, 1)
 
 
-def _pack(state: State) -> list[object]:
-    packed = [state.lang, state.node, state.page, state.steps, state.misses, int(state.opted_out)]
-    return [*packed, dict(state.answers)] if state.answers else packed
+def _pack(state: State, beside: State | None = None) -> list[object]:
+    """A state as a list; its answers as 1 when they are those of the state `beside` it."""
+    packed: list[object] = [state.lang, state.node, state.page, state.steps, state.misses]
+    packed.append(int(state.opted_out))
+    if state.answers:
+        same = beside is not None and state.answers == beside.answers
+        packed.append(1 if same else dict(state.answers))
+    return packed
 
 
-def _unpack(packed: list) -> State:
+def _unpack(packed: list, beside: State | None = None) -> State:
     lang, node, page, steps, misses, opted_out, *answers = packed
-    return State(
-        lang,
-        node,
-        page,
-        steps,
-        misses,
-        bool(opted_out),
-        tuple(sorted((answers or [{}])[0].items())),
-    )
+    if answers == [1] and beside is not None:
+        kept = beside.answers
+    else:
+        kept = tuple(sorted((answers or [{}])[0].items()))
+    return State(lang, node, page, steps, misses, bool(opted_out), kept)
 
 
 @dataclass(frozen=True)

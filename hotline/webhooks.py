@@ -73,7 +73,7 @@ def sms() -> Response:
         log.warning("sms conversation %s over its rate limit", h.store.tag(number)[:8])
         slow_down = h.flows[result.outcome.state.lang].text("slow_down")
         return twiml.messages([slow_down] if result.over_limit == 1 else [])
-    log.info(
+    log.debug(
         "sms conversation %s at %s%s",
         h.store.tag(number)[:8],
         result.outcome.state.node or "-",
@@ -141,7 +141,7 @@ def _voice_step(kind: EventKind, event_id: str) -> Response:
     if outcome.then is Then.REPLY:  # a late repeat of an older step: say where the caller is
         here = prompt(h.flows[outcome.state.lang], outcome.state.node, outcome.state.page)
         outcome = replace(outcome, replies=tuple(speakable(p) for p in here), then=Then.GATHER)
-    log.info("voice call %s at %s", h.store.tag(call_sid)[:8], outcome.state.node or "-")
+    log.debug("voice call %s at %s", h.store.tag(call_sid)[:8], outcome.state.node or "-")
     dial = twiml.DialTo(h.settings.social_worker_line, h.settings.twilio_phone_number)
     flow = h.flows[outcome.state.lang]
     return twiml.call(

@@ -196,7 +196,7 @@ def test_without_redis_url_the_private_redis_of_hotline_run_is_used(
 ) -> None:
     env["REDIS_URL"] = None  # unset, whatever the test run's own environment holds
     missing = hotline(env, "callbacks", "list")
-    assert missing.exit_code == 1 and "REDIS_URL is not set" in missing.output
+    assert missing.exit_code == 1 and "REDIS_URL (or REDIS_SENTINELS) is not set" in missing.output
     folder = Path(".hotline") / "redis"
     folder.mkdir(parents=True)
     (folder / "redis.sock").symlink_to(redis_url.removeprefix("unix://"))

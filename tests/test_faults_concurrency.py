@@ -12,7 +12,6 @@ Each test prints its figures (run with -s or -rA to see them).
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import threading
@@ -29,7 +28,7 @@ from flows.content import load_flows
 from flows.engine import step
 from flows.model import Channel, Event, State
 from hotline.app import create_app
-from hotline.store import short_id
+from hotline.store import Record, short_id
 
 FLOWS = load_flows()
 MIX = ("MENU", "1", "2", "3", "4", "5", "6", "9", "MORE", "BACK", "HELP", "0", "banana",
@@ -100,7 +99,7 @@ class SwapSpy:
         order, raw = [], ""
         while raw in following:
             raw = following.pop(raw)
-            order.append(by_short_id[json.loads(raw)["i"][-1]])
+            order.append(by_short_id[Record.decode(raw, False).ids[-1]])
         assert not following, f"{len(following)} saved values are off the chain"
         return order
 
