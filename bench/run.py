@@ -60,7 +60,7 @@ temporary folder with the servers' logs is removed after a complete run, kept ot
   nothing queued; 3 warm-up requests are not counted.
 
 Reading the table: *vs floor* is the hotline's rps over the floor's in the same run;
-*lopsided* counts rounds in which one of the two gunicorn workers did more than 70% of the work
+*lopsided* counts rounds in which one gunicorn worker did more than 70% of the work
 (a keep-alive connection stays with the worker that accepted it, so now and then one worker
 gets most of the 16 and the round runs on about one core; it strikes both apps at random, and
 the ratios without those rounds are printed too); *CPU us/webhook* is CPU time per webhook of
@@ -90,7 +90,7 @@ machine with nothing else running (see "other processes"), printed:
     callback requests   hotline      8161     403  11.17  19.30  29.23   74.78      0     0.22     0/20      1004    92     59
                         floor       36830    1836   1.98   3.77   6.50   60.30      0     1.00     0/20       225     0     40
     (latencies in ms; callback requests: the last webhook of SECOND, 6, 1, 1, which files the request; their rps counts those, CPU is per webhook of all four)
-    lopsided: rounds in which one of the two gunicorn workers did more than 70% of the work (keep-alive connections stay where they were accepted); without them the ratios are SMS steps 0.28, voice steps 0.24, callback requests 0.22
+    lopsided: rounds in which one gunicorn worker did more than 70% of the work (keep-alive connections stay where they were accepted); without them the ratios are SMS steps 0.28, voice steps 0.24, callback requests 0.22
     other processes on the machine kept 0.01 CPUs busy during SMS steps, 0.01 CPUs busy during voice steps, 0.00 CPUs busy during call-back latency, 0.01 CPUs busy during callback requests (0: quiet)
 
     Redis per webhook (hotline only, nothing else talking to Redis; commands include those run inside Lua scripts; round trips = read events Redis served):
@@ -1079,7 +1079,7 @@ class Bench:
         print(f"  {kind}: hotline {real.rps:.0f}/s, floor {floor.rps:.0f}/s", flush=True)
 
     def measured_round(self, target: Target, plans: Plan) -> Tally:
-        """One round, and whether gunicorn's two workers shared it.
+        """One round, and whether gunicorn's workers shared it.
 
         Keep-alive connections stay with the worker that accepted them; when one worker takes
         most of a round's connections, that round runs on about one core. It happens to both
@@ -1277,7 +1277,7 @@ class Bench:
                     f"{t.per_webhook(t.redis_cpu):5.0f} {t.per_webhook(t.cpu):6.0f}")  # fmt: skip
         out("(latencies in ms; callback requests: the last webhook of SECOND, 6, 1, 1, which files "
             "the request; their rps counts those, CPU is per webhook of all four)")  # fmt: skip
-        out(f"lopsided: rounds in which one of the two gunicorn workers did more than {LOPSIDED:.0%} of "
+        out(f"lopsided: rounds in which one gunicorn worker did more than {LOPSIDED:.0%} of "
             "the work (keep-alive connections stay where they were accepted); without them the "
             "ratios are " + ", ".join(f"{k} {fraction(r.even_rps, f.even_rps)}"
                                       for k, (r, f) in self.results.items()))  # fmt: skip
