@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -20,6 +21,8 @@ import redis
 from redis.cluster import RedisCluster
 
 from flows.model import Outcome, State
+
+log = logging.getLogger(__name__)
 
 # A Twilio retry comes within seconds; remembering the last few message ids is enough.
 REMEMBERED_IDS = 3
@@ -82,9 +85,15 @@ class Record:
         """The record behind `raw` ('' for a new conversation); the durable opt-out flag wins."""
         if not raw:
             return cls(State(opted_out=opted_out))
-        packed, ids, before, start, count = json.loads(raw)
-        state = _unpack(packed)
-        before_last = None if before is None else _unpack(before, state)
+        try:
+            packed, ids, before, start, count = json.loads(raw)
+            state = _unpack(packed)
+            before_last = None if before is None else _unpack(before, state)
+        except (ValueError, TypeError, KeyError):
+            # Written by another version of the hotline: start afresh rather than fail on
+            # every text until it expires (the opt-out flag is kept apart, and still counts).
+            log.warning("a conversation record in an unknown format was started afresh")
+            return cls(State(opted_out=opted_out))
         return cls(replace(state, opted_out=opted_out), tuple(ids), before_last, (start, count))
 
     def counting(self, now: int) -> tuple[int, int]:

@@ -124,6 +124,17 @@ def test_opt_out_outlives_the_conversation(phone: Phone, app, redis_url: str) ->
     assert phone.text("SECOND") == []
 
 
+def test_a_record_in_another_format_starts_afresh(phone: Phone, redis_url: str, flows) -> None:
+    """A record written by another version of the hotline (here the previous one's, a JSON
+    object) restarts the conversation instead of failing every text until it expires."""
+    phone.text("SECOND")
+    r = redis.Redis.from_url(redis_url)
+    [key] = r.keys("*:sms")
+    r.set(key, '{"s":["en","main",0,1,0,0],"i":["SM1"]}', ex=3600)
+    assert phone.text("1") == [start_text(flows["en"])]  # the menu again, not an apology
+    assert phone.text("1")[0].startswith("Asking for a second opinion")
+
+
 def test_anything_else_gets_sorry_and_the_menu(phone: Phone) -> None:
     phone.text("SECOND")
     for body in ("banana", "😀😀", "", "x" * 10_000, "99"):
