@@ -18,6 +18,7 @@ from flows.content import load_flows
 from flows.model import Flows
 from hotline import logs
 from hotline.callbacks import CallbackQueue
+from hotline.failover import MasterWatch
 from hotline.outbox import QUEUE, Outbox
 from hotline.settings import Settings
 from hotline.store import ConversationStore
@@ -37,6 +38,7 @@ class Hotline:
     store: ConversationStore
     callbacks: CallbackQueue
     outbox: Outbox
+    master: MasterWatch
     validator: RequestValidator
 
 
@@ -55,13 +57,15 @@ def build_hotline(settings: Settings) -> Hotline:
         conversations = redis.Redis.from_url(settings.conversation_redis_url, **TIMEOUTS)
     store = ConversationStore(conversations, settings.secret_key, settings.conversation_ttl)
     queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
+    master = MasterWatch(connection)
     return Hotline(
         settings=settings,
         redis=connection,
         flows=load_flows(),
         store=store,
         callbacks=CallbackQueue(connection, keep_closed=settings.closed_callback_days * 86400),
-        outbox=Outbox(connection, queue, store),
+        outbox=Outbox(connection, queue, store, master),
+        master=master,
         validator=RequestValidator(settings.twilio_auth_token),
     )
 

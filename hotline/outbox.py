@@ -15,6 +15,7 @@ from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
 
 from hotline.callbacks import CallbackOutcome, CallbackRequest, Status
+from hotline.failover import MasterWatch
 from hotline.settings import can_be_reached
 from hotline.store import ConversationStore
 
@@ -29,10 +30,13 @@ ALERT_EVERY = 300  # at most one "requests waiting" alert to staff per five minu
 class Outbox:
     """Queue texts and call-back filings for the worker."""
 
-    def __init__(self, connection: redis.Redis, queue: Queue, store: ConversationStore) -> None:
+    def __init__(
+        self, connection: redis.Redis, queue: Queue, store: ConversationStore, master: MasterWatch
+    ) -> None:
         self._redis = connection
         self._queue = queue
         self._store = store
+        self._master = master
 
     def send_section(self, number: str, lang: str, node: str, job_id: str) -> None:
         """Text `node`'s SMS pages to `number`, once, whatever retries happen (`job_id` is stable)."""
@@ -45,7 +49,8 @@ class Outbox:
         """File a call-back request for `number` (or the number in `answers`) and confirm it.
 
         `number` is the asker's own (a withheld caller's CallSid stands in for it: such a request
-        always carries the number they typed, and no text is sent).
+        always carries the number they typed, and no text is sent). Raises MasterChanged if a
+        failover happened meanwhile: the person is then asked to try again, not told it is in.
         """
         tag = self._store.tag(number)
         details = {
@@ -59,10 +64,11 @@ class Outbox:
             "urgent": answers.get("urgent") == "yes",
             "requested_at": time.time(),
         }
-        self._redis.set(
-            self._store.key(tag, f"pending:{filing_key}"), json.dumps(details), ex=CONTACT_TTL
-        )
-        self._enqueue("workers.jobs.file_callback", (tag, filing_key), f"file-{filing_key}")
+        with self._master.unmoved():
+            self._redis.set(
+                self._store.key(tag, f"pending:{filing_key}"), json.dumps(details), ex=CONTACT_TTL
+            )
+            self._enqueue("workers.jobs.file_callback", (tag, filing_key), f"file-{filing_key}")
 
     def alert_staff(self, now: float) -> None:
         """Tell on-duty staff that requests are waiting (deduplicated to one per period)."""

@@ -39,6 +39,7 @@ def require_twilio_signature() -> None:
     h = hotline()
     if not is_from_twilio(request, h.validator, h.settings.public_base_url):
         abort(403)
+    h.master.follow()  # behind Sentinel: on the master it names now (asked at most once a second)
     # Twilio's signature joins names and values without separators, so parameters can be
     # re-cut into others; the account and the ids we rely on must be there and be ours.
     sid = h.settings.twilio_account_sid

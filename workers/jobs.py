@@ -87,7 +87,8 @@ def file_callback(tag: str, filing_key: str) -> str:
         return ""
     details = json.loads(raw)
     request = CallbackRequest(id="", person=tag, updated_at=time.time(), **details)
-    request_id, created = h.callbacks.file(filing_key, request)
+    with h.master.unmoved():  # behind Sentinel: filed on a master that stays (else retried)
+        request_id, created = h.callbacks.file(filing_key, request)
     if created and h.redis.set(
         h.store.key(tag, f"alerted:{filing_key}"), "1", nx=True, ex=MARK_TTL
     ):
