@@ -109,9 +109,9 @@ def mentions(text: str, phrases: Iterable[str]) -> bool:
 @lru_cache(maxsize=64)
 def _by_first_word_length(phrases: frozenset[str]) -> dict[int, list[tuple[str, ...]]]:
     found: dict[int, list[tuple[str, ...]]] = {}
-    for phrase in phrases:
-        words = tuple(phrase.split())
-        found.setdefault(len(words[0]), []).append(words)
+    for words in (tuple(phrase.split()) for phrase in phrases):
+        if words:  # an empty phrase names nothing
+            found.setdefault(len(words[0]), []).append(words)
     return found
 
 
