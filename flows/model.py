@@ -154,3 +154,4 @@ class Outcome:
     replies: tuple[str, ...] = ()
     effects: tuple[Effect, ...] = field(default_factory=tuple)
     then: Then = Then.REPLY
+    personal: bool = False  # the replies repeat the person's own words (a number): keep no copy

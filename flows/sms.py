@@ -97,9 +97,8 @@ def _navigate(flow: Flow, state: State, command: Command, text: str) -> Outcome:
                 state, ("\n".join([flow.text("number_bad"), page_text(flow, node.id, 0)]),)
             )
         state, said = taken
-        return _show(
-            flow, state, CALLBACK_NODE, 0, "\n".join([said, page_text(flow, CALLBACK_NODE, 0)])
-        )
+        text = "\n".join([said, page_text(flow, CALLBACK_NODE, 0)])
+        return replace(_show(flow, state, CALLBACK_NODE, 0, text), personal=True)
     option = node.option(choice(text), Channel.SMS) if command is Command.CHOICE else None
     if option is not None:
         state, target, effects = choose(flow, state, option)

@@ -146,8 +146,10 @@ def _step(flows: Flows, state: State, event: Event) -> Outcome:
             return _miss(flow, state, event, sorry="number_bad")
         state, said = replace(taken[0], misses=0), taken[1]
         if state.answer("urgent"):
-            return _urgent(flow, state, (said, flow.text("voice_urgent_filed")), DONE_NODE)
-        return _show(flow, state, CALLBACK_NODE, 0, lead=(said,))
+            outcome = _urgent(flow, state, (said, flow.text("voice_urgent_filed")), DONE_NODE)
+        else:
+            outcome = _show(flow, state, CALLBACK_NODE, 0, lead=(said,))
+        return replace(outcome, personal=True)
     if state.misses >= MISSES_BEFORE_OFFER:
         return _answer_offer(flow, state, event, _key(flow, state, event, _offer_choices(flow)))
     node = flow.nodes[state.node]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import Response
 from twilio.twiml.messaging_response import MessagingResponse
@@ -15,14 +16,26 @@ from flows.voice import hints
 GATHER_TIMEOUT = 6  # seconds of silence before a <Gather> gives up (Twilio's default is 5)
 NUMBER_TIMEOUT = 10  # people look up or read out a number: give them longer between keys
 DIAL_TIMEOUT = 25  # seconds a social worker's phone rings before we come back to the caller
+KEPT = 1024  # answers kept, built, per kind (about a kilobyte each)
+STEP = "STEP-N"  # stands for the step number in a kept voice answer
 
 
-def messages(texts: Iterable[str]) -> Response:
-    """A messaging response sending each text as its own message (none: an empty <Response/>)."""
+def messages(texts: Iterable[str], personal: bool = False) -> Response:
+    """A messaging response sending each text as its own message (none: an empty <Response/>).
+
+    The hotline says the same few hundred things again and again: each answer is built once and
+    kept, unless it is `personal` (it repeats what the person typed).
+    """
+    texts = tuple(texts)
+    return xml(_messages.__wrapped__(texts) if personal else _messages(texts))
+
+
+@lru_cache(maxsize=KEPT)
+def _messages(texts: tuple[str, ...]) -> str:
     twiml = MessagingResponse()
     for text in texts:
         twiml.message(text)
-    return xml(str(twiml))
+    return str(twiml)
 
 
 def xml(body: str) -> Response:
@@ -30,22 +43,38 @@ def xml(body: str) -> Response:
     return Response(body, mimetype="text/xml")
 
 
-def call(outcome: Outcome, flow: Flow, step_url: str, dial: DialTo | None = None) -> Response:
+def call(outcome: Outcome, flow: Flow, step_path: str, dial: DialTo | None = None) -> Response:
     """A voice response: the replies spoken inside a <Gather> that waits, or before a <Dial> or <Hangup>.
 
     A <Gather> that hears nothing falls through to the next verb, so every one is followed by a
-    <Redirect> that brings the silence back into the state machine.
+    <Redirect> that brings the silence back into the state machine. Every request to
+    `step_path` carries the step it answers (`?n=`). As for texts, each answer is built once
+    and kept (with a stand-in for the step), unless it is personal.
     """
+    parts = (outcome.replies, outcome.then, outcome.state.node, flow, step_path, dial)
+    if outcome.personal or any(STEP in reply for reply in outcome.replies):
+        return xml(_call.__wrapped__(*parts).replace(STEP, str(outcome.state.steps)))
+    return xml(_call(*parts).replace(STEP, str(outcome.state.steps)))
+
+
+@lru_cache(maxsize=KEPT)
+def _call(
+    replies: tuple[str, ...],
+    then: Then,
+    node_id: str,
+    flow: Flow,
+    step_path: str,
+    dial: DialTo | None,
+) -> str:
+    step_url = f"{step_path}?n={STEP}"
     twiml = VoiceResponse()
-    if outcome.then is Then.GATHER:
-        gather = twiml.gather(
-            action=step_url, method="POST", **_listening(flow, outcome.state.node)
-        )
-        _say_all(gather, outcome.replies, flow)
+    if then is Then.GATHER:
+        gather = twiml.gather(action=step_url, method="POST", **_listening(flow, node_id))
+        _say_all(gather, replies, flow)
         twiml.redirect(_with(step_url, "silence=1"), method="POST")
     else:
-        _say_all(twiml, outcome.replies, flow)
-        if outcome.then is Then.DIAL and dial is not None:
+        _say_all(twiml, replies, flow)
+        if then is Then.DIAL and dial is not None:
             twiml.dial(
                 dial.number,
                 action=_with(step_url, "dial=1"),
@@ -55,7 +84,7 @@ def call(outcome: Outcome, flow: Flow, step_url: str, dial: DialTo | None = None
             )
         else:
             twiml.hangup()
-    return xml(str(twiml))
+    return str(twiml)
 
 
 def apology(

@@ -80,7 +80,7 @@ def sms() -> Response:
         result.outcome.state.node or "-",
         " (replayed)" if result.replayed else "",
     )
-    return twiml.messages(result.outcome.replies)
+    return twiml.messages(result.outcome.replies, result.outcome.personal)
 
 
 @bp.post("/voice")
@@ -145,9 +145,7 @@ def _voice_step(kind: EventKind, event_id: str) -> Response:
     log.debug("voice call %s at %s", h.store.tag(call_sid)[:8], outcome.state.node or "-")
     dial = twiml.DialTo(h.settings.social_worker_line, h.settings.twilio_phone_number)
     flow = h.flows[outcome.state.lang]
-    return twiml.call(
-        outcome, flow, f"{url_for('twilio.voice_step')}?n={outcome.state.steps}", dial
-    )
+    return twiml.call(outcome, flow, url_for("twilio.voice_step"), dial)
 
 
 def _hand_off(outcome: Outcome, channel: Channel, who: str, conversation_key: str) -> None:

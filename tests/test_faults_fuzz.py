@@ -172,12 +172,14 @@ def check_step(before: State, event: Event, outcome: Outcome, stats: Counter) ->
         if outcome.then is Then.GATHER:
             assert state.node, (before, event, outcome)
         dial = twiml.DialTo("+18008134673", "+15005550006")
-        body = twiml.call(outcome, flow, f"/twilio/voice/step?n={state.steps}", dial).get_data()
+        body = twiml.call(outcome, flow, "/twilio/voice/step", dial).get_data()
         root = ET.fromstring(body)
         assert root.tag == "Response" and len(root), body
         verbs = [v.tag for v in root]
         if "Gather" in verbs:
             assert verbs[verbs.index("Gather") + 1] == "Redirect", verbs
+            action = root[verbs.index("Gather")].get("action")
+            assert action == f"/twilio/voice/step?n={outcome.state.steps}", (action, outcome)
         stats[f"voice {outcome.then.value}"] += 1
     stats[f"{event.channel.value} {state.lang}"] += 1
     stats[f"node {state.node or '-'}"] += 1

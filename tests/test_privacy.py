@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 
 from conftest import Phone
+from hotline import twiml
 from hotline.logs import RedactingFormatter, redact
+from hotline.phone import Caller
 
 
 def test_redact_hides_numbers_in_any_format() -> None:
@@ -36,3 +38,22 @@ def test_a_conversation_logs_no_number_and_no_body(phone: Phone, caplog) -> None
     lines = [r.getMessage() for r in caplog.records if r.name == "hotline.webhooks"]
     assert len(lines) == 4 and "doctor" in lines[2]
     assert all("5551230001" not in line and "diagnosis" not in line for line in lines)
+
+
+def test_a_number_typed_for_a_call_back_is_not_kept_with_the_answers(
+    phone: Phone, caller: Caller
+) -> None:
+    """Answers are built once and kept (`hotline.twiml`), but never one that repeats a number."""
+    for body in ("SECOND", "6", "5"):
+        phone.text(body)
+    kept = twiml._messages.cache_info().currsize
+    assert phone.text("555-867-5309")[0].startswith("OK, we will call 555-867-5309.")
+    assert twiml._messages.cache_info().currsize == kept
+
+    caller.dial_in()
+    caller.press("6")
+    caller.press("5")
+    kept = twiml._call.cache_info().currsize
+    assert "OK, we will call 5 5 5, 8 6 7, 5 3 0 9" in caller.press("5558675309").text
+    assert twiml._call.cache_info().currsize == kept
+    assert "OK, we will call" not in caller.press("*").text  # a kept answer again, and no number
