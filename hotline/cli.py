@@ -116,7 +116,8 @@ def run(host: str, port: int) -> None:
 
 def web_command(bind: str) -> list[str]:
     """Gunicorn serving the app, as the Procfile's `web` line does."""
-    return [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", "3", "--threads", "2",
+    return [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", "5", "--threads", "1",
+            "--worker-class", "gthread",
             "--access-logfile", "-", "--access-logformat", "%(m)s %(U)s %(s)s %(M)sms",
             "hotline.app:create_app()"]  # fmt: skip
 
