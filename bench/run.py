@@ -78,45 +78,72 @@ The script exits 0 whether or not they are met and prints PASS or MISS for each.
 The last run (`.venv/bin/python bench/run.py`, the defaults), on a 2-vCPU AMD EPYC virtual
 machine with nothing else running (see "other processes"), printed:
 
-    hotline benchmark, 2026-11-25 01:21 UTC, 217 s
-    code: commit 4756c76
+    hotline benchmark, 2026-11-25 02:32 UTC, 191 s
+    code: commit f9beaaf
     machine: 2 CPUs usable (nproc), AMD EPYC, Linux 6.18.44-fc-v657; Python 3.11.7; redis-server 7.0.15
-    gunicorn --bind 127.0.0.1:36113 --workers 2 --threads 4 (Procfile web line), both apps; 16 connections; 20 s per app in 1 s rounds, alternated; 10000 numbers per kind; twilio form fields
+    gunicorn --bind 127.0.0.1:38909 --workers 5 --threads 1 --worker-class gthread (Procfile web line), both apps; 16 connections; 20 s per app in 1 s rounds, alternated; 10000 numbers per kind; twilio form fields
 
                         app      requests     rps    p50    p90    p99     max errors vs floor lopsided  CPU us/webhook: gunicorn, Redis, client
-    SMS steps           hotline     37677    1860   8.57  16.41  25.15   62.70      0     0.30     2/20       863    69     56
-                        floor      124486    6202   2.19   4.99   7.76   69.69      0     1.00     4/20       250     0     39
-    voice steps         hotline     35031    1729   9.77  15.35  22.85   46.91      0     0.24     0/20       975    67     60
-                        floor      145425    7251   2.04   3.70   6.11   66.17      0     1.00     0/20       230     0     40
-    callback requests   hotline      8161     403  11.17  19.30  29.23   74.78      0     0.22     0/20      1004    92     59
-                        floor       36830    1836   1.98   3.77   6.50   60.30      0     1.00     0/20       225     0     40
+    SMS steps           hotline     58451    2900   4.35  10.46  20.95   70.42      0     0.42     0/20       572    58     50
+                        floor      138059    6878   1.72   4.97   7.74  128.10      0     1.00     0/20       248     0     40
+    voice steps         hotline     55108    2733   4.96  11.38  19.48   79.11      0     0.38     0/20       614    54     48
+                        floor      144893    7220   1.79   4.34   8.08  284.93      0     1.00     0/20       239     0     36
+    callback requests   hotline     11270     558   6.02  16.10  24.72   57.76      0     0.32     1/20       711    83     52
+                        floor       34604    1723   1.86   4.62   8.01  864.89      0     1.00     0/20       249     0     38
     (latencies in ms; callback requests: the last webhook of SECOND, 6, 1, 1, which files the request; their rps counts those, CPU is per webhook of all four)
-    lopsided: rounds in which one gunicorn worker did more than 70% of the work (keep-alive connections stay where they were accepted); without them the ratios are SMS steps 0.28, voice steps 0.24, callback requests 0.22
+    lopsided: rounds in which one gunicorn worker did more than 70% of the work (keep-alive connections stay where they were accepted); without them the ratios are SMS steps 0.42, voice steps 0.38, callback requests 0.33
     other processes on the machine kept 0.01 CPUs busy during SMS steps, 0.01 CPUs busy during voice steps, 0.00 CPUs busy during call-back latency, 0.01 CPUs busy during callback requests (0: quiet)
 
     Redis per webhook (hotline only, nothing else talking to Redis; commands include those run inside Lua scripts; round trips = read events Redis served):
-      SMS steps            2.00 round trips,  9.10 commands over 2000 webhooks (evalsha 2.00, get 2.00, sadd 1.00, scard 1.00, set 1.00, ttl 1.00, exists 1.00, expire 0.10)
-      voice steps          2.00 round trips,  6.00 commands over 2000 webhooks (evalsha 2.00, get 2.00, set 1.00, exists 1.00)
-      callback (filing)    5.00 round trips, 17.00 commands over 1000 webhooks (evalsha 3.00, sadd 2.00, get 2.00, set 2.00, exists 2.00, hset 1.00, exec 1.00, scard 1.00, ttl 1.00, multi 1.00, rpush 1.00)
+      SMS steps            2.00 round trips,  4.00 commands over 2000 webhooks (mget 1.00, get 1.00, evalsha 1.00, set 1.00)
+      voice steps          2.00 round trips,  4.00 commands over 2000 webhooks (mget 1.00, get 1.00, evalsha 1.00, set 1.00)
+      callback (filing)    5.00 round trips, 12.00 commands over 1000 webhooks (evalsha 2.00, set 2.00, mget 1.00, multi 1.00, exec 1.00, rpush 1.00, hset 1.00, get 1.00, exists 1.00, sadd 1.00)
 
     Redis memory per stored conversation (3 steps in; growth of INFO memory used_memory / conversations):
-      voice calls            310 bytes each (100000 stored; the record 'voice:<CallSid>': key 71 B, value 116 B, MEMORY USAGE 248 B, the rest is its expiry entry and hash table slots)
-      SMS conversations      373 bytes each (100000 stored; the record 'sms': key 34 B, value 212 B, MEMORY USAGE 312 B, the rest is its expiry entry and hash table slots)
-                            +548 bytes while the app also keeps 'rate' (a set, MEMORY USAGE 392 B, for 60 s)
+      voice calls            263 bytes each (100000 stored; the record 'voice:<CallSid>': key 45 B, value 91 B, MEMORY USAGE 200 B, the rest is its expiry entry and hash table slots)
+      SMS conversations      277 bytes each (100000 stored; the record 'sms': key 34 B, value 118 B, MEMORY USAGE 216 B, the rest is its expiry entry and hash table slots)
 
-    Callback request, webhook sent -> in the queue (300 requests, one at a time, one idle RQ worker): p50 158 ms, p99 195 ms, max 207 ms (the webhook itself: p50 2.9 ms)
+    Callback request, webhook sent -> in the queue (300 requests, one at a time, one idle RQ worker): p50 66 ms, p99 90 ms, max 93 ms (the webhook itself: p50 2.3 ms)
 
     Targets:
-      MISS  SMS steps throughput >= 0.45 of floor: 0.30
-      MISS  SMS steps p99 < 20 ms: 25.15 ms
-      MISS  voice steps throughput >= 0.45 of floor: 0.24
-      MISS  voice steps p99 < 20 ms: 22.85 ms
+      MISS  SMS steps throughput >= 0.45 of floor: 0.42
+      MISS  SMS steps p99 < 20 ms: 20.95 ms
+      MISS  voice steps throughput >= 0.45 of floor: 0.38
+      PASS  voice steps p99 < 20 ms: 19.48 ms
       PASS  zero errors: 0
       PASS  SMS steps <= 2 Redis round trips: 2.00
       PASS  voice steps <= 2 Redis round trips: 2.00
-      MISS  <= 300 bytes per voice call (its record): 310
-      MISS  <= 300 bytes per SMS conversation (its record): 373
-      PASS  callback in queue p99 < 200 ms: 195 ms
+      PASS  <= 300 bytes per voice call (its record): 263
+      PASS  <= 300 bytes per SMS conversation (its record): 277
+      PASS  callback in queue p99 < 200 ms: 90 ms
+
+What the profiles showed, and what was done (py-spy on the gunicorn workers during a run, with
+--gil for CPU; cProfile on the app called in-process). The first full run, at commit 4756c76,
+had SMS 0.30 of the floor (p99 25 ms), voice 0.24 (p99 23 ms), 373 and 310 bytes a
+conversation, and a call-back in the queue at 195 ms (p99):
+
+- Twilio's `RequestValidator.validate` computes the HMAC twice (with and without the port):
+  `hotline.signature` now computes it once and calls `validate` only on a mismatch.
+- Flask opened (and verified) a signed-cookie session on every webhook: not any more for
+  /twilio/ (`SessionsButForWebhooks`).
+- A log line for every step (about 45 us with the redacting formatter): now DEBUG.
+- The rate limit was a Redis set per number (SADD, TTL, SCARD and 548 bytes for a minute):
+  its count now lives in the conversation record, saved by the step's compare-and-set; the
+  load is a plain MGET (4 commands a step instead of 9).
+- The record kept three 34-character MessageSids and its answers twice: now 8-character
+  hashes and answers once (212 -> 118 bytes; with the key and Redis's own overhead 373 -> 277).
+- Safety phrases were split and every language's keyword lists merged on every step: cached.
+- TwiML was built with ElementTree on every step (about 50 us for a voice answer): each
+  answer is now built once and kept, but never one that repeats a number the person typed.
+- gunicorn ran 2 processes of 4 threads; a thread back from Redis queued for the GIL: 5
+  processes of one thread (docs/scaling.md has the comparison).
+
+What is left, per SMS step, of about 570 us of gunicorn-worker CPU (floor: 250): gunicorn's
+HTTP parsing and writing (as for the floor), Flask's request handling and werkzeug's form
+parsing (about a fifth), the two redis-py calls (about an eighth, mostly its Python machinery),
+the signature check, and the hotline's own engine and record (under a tenth). Reaching 0.45
+would take leaving Flask or redis-py's client machinery for webhooks, which this project does
+not want.
 """
 
 from __future__ import annotations
