@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 import redis
 from flask import Flask, current_app
+from redis.backoff import NoBackoff
 from redis.cluster import RedisCluster
+from redis.retry import Retry
 from redis.sentinel import Sentinel
 from rq import Queue
 from rq.serializers import JSONSerializer
@@ -73,7 +75,9 @@ def build_hotline(settings: Settings) -> Hotline:
 def connect_queue(settings: Settings) -> redis.Redis:
     """The queue's Redis: REDIS_URL, or the master the Sentinels name (found again on failover)."""
     if settings.redis_sentinels:
-        sentinel = Sentinel(settings.redis_sentinels, sentinel_kwargs=TIMEOUTS, **TIMEOUTS)
+        # No retries: a Sentinel or master that does not answer must fail fast, not for seconds.
+        once = {**TIMEOUTS, "retry": Retry(NoBackoff(), 0)}
+        sentinel = Sentinel(settings.redis_sentinels, sentinel_kwargs=once, **once)
         return sentinel.master_for(settings.redis_sentinel_master, health_check_interval=30)
     # A burst beyond the pool waits briefly for a connection instead of failing at once.
     pool = redis.BlockingConnectionPool.from_url(

@@ -32,15 +32,19 @@ class RedactingFormatter(logging.Formatter):
 def install() -> None:
     """Make every handler on the root logger redact (adding one to stderr if there is none).
 
-    LOG_LEVEL sets the level (INFO by default; DEBUG adds a line for every webhook's step).
+    LOG_LEVEL sets the level (INFO by default, or when it names no level; DEBUG adds a line
+    for every webhook's step). A host that installed handlers of its own keeps its level unless
+    LOG_LEVEL is set.
     """
-    level = os.environ.get("LOG_LEVEL", "INFO").upper()
+    named = os.environ.get("LOG_LEVEL", "").upper()
+    level = named if named in logging.getLevelNamesMapping() else "INFO"
     # twilio-python narrates every API request at INFO: useful for debugging, noise otherwise.
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     root = logging.getLogger()
+    if not root.handlers or named:
+        root.setLevel(level)
     if not root.handlers:
         root.addHandler(logging.StreamHandler())
-        root.setLevel(level)
     for handler in root.handlers:
         if not isinstance(handler.formatter, RedactingFormatter):
             handler.setFormatter(

@@ -15,7 +15,7 @@ from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
 
 from hotline.callbacks import CallbackOutcome, CallbackRequest, Status
-from hotline.failover import MasterWatch
+from hotline.failover import MasterChanged, MasterWatch
 from hotline.settings import can_be_reached
 from hotline.store import ConversationStore
 
@@ -49,8 +49,9 @@ class Outbox:
         """File a call-back request for `number` (or the number in `answers`) and confirm it.
 
         `number` is the asker's own (a withheld caller's CallSid stands in for it: such a request
-        always carries the number they typed, and no text is sent). Raises MasterChanged if a
-        failover happened meanwhile: the person is then asked to try again, not told it is in.
+        always carries the number they typed, and no text is sent). Raises MasterChanged when
+        the request might not last (a failover, no replica): the person then hears that the
+        hotline has a problem, with the social workers' number, and is not told it is in.
         """
         tag = self._store.tag(number)
         details = {
@@ -64,11 +65,16 @@ class Outbox:
             "urgent": answers.get("urgent") == "yes",
             "requested_at": time.time(),
         }
-        with self._master.unmoved():
-            self._redis.set(
-                self._store.key(tag, f"pending:{filing_key}"), json.dumps(details), ex=CONTACT_TTL
-            )
-            self._enqueue("workers.jobs.file_callback", (tag, filing_key), f"file-{filing_key}")
+        pending = self._store.key(tag, f"pending:{filing_key}")
+        try:
+            with self._master.unmoved():
+                self._redis.set(pending, json.dumps(details), ex=CONTACT_TTL)
+                self._enqueue("workers.jobs.file_callback", (tag, filing_key), f"file-{filing_key}")
+        except MasterChanged:
+            # The person hears it did not work: if the job survives, it must find nothing to file.
+            with contextlib.suppress(redis.RedisError):
+                self._redis.delete(pending)
+            raise
 
     def alert_staff(self, now: float) -> None:
         """Tell on-duty staff that requests are waiting (deduplicated to one per period)."""

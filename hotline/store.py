@@ -89,12 +89,13 @@ class Record:
             packed, ids, before, start, count = json.loads(raw)
             state = _unpack(packed)
             before_last = None if before is None else _unpack(before, state)
-        except (ValueError, TypeError, KeyError):
+            record = cls(state, tuple(ids), before_last, (int(start), int(count)))
+        except (ValueError, TypeError, KeyError, AttributeError):
             # Written by another version of the hotline: start afresh rather than fail on
             # every text until it expires (the opt-out flag is kept apart, and still counts).
             log.warning("a conversation record in an unknown format was started afresh")
             return cls(State(opted_out=opted_out))
-        return cls(replace(state, opted_out=opted_out), tuple(ids), before_last, (start, count))
+        return replace(record, state=replace(state, opted_out=opted_out))
 
     def counting(self, now: int) -> tuple[int, int]:
         """The rate window with one more message at `now` (a new window once the last is over)."""
@@ -202,8 +203,9 @@ class ConversationStore:
             window = record.counting(int(self._clock())) if rate_limit else (0, 0)
             over = max(0, window[1] - rate_limit) if rate_limit else 0
             if over:
+                # Counted, not remembered: the ids kept are those of texts that took a step.
                 outcome = Outcome(record.state)
-                saved = replace(record, ids=ids, before_last=None, window=window)
+                saved = replace(record, window=window)
             else:
                 outcome = step(record.state)
                 if outcome.effects:

@@ -17,7 +17,7 @@ GATHER_TIMEOUT = 6  # seconds of silence before a <Gather> gives up (Twilio's de
 NUMBER_TIMEOUT = 10  # people look up or read out a number: give them longer between keys
 DIAL_TIMEOUT = 25  # seconds a social worker's phone rings before we come back to the caller
 KEPT = 1024  # answers kept, built, per kind (about a kilobyte each)
-STEP = "STEP-N"  # stands for the step number in a kept voice answer
+STEP = "STEP-N"  # stands for the step number in a kept voice answer (only after "?n=")
 
 
 def messages(texts: Iterable[str], personal: bool = False) -> Response:
@@ -52,9 +52,8 @@ def call(outcome: Outcome, flow: Flow, step_path: str, dial: DialTo | None = Non
     and kept (with a stand-in for the step), unless it is personal.
     """
     parts = (outcome.replies, outcome.then, outcome.state.node, flow, step_path, dial)
-    if outcome.personal or any(STEP in reply for reply in outcome.replies):
-        return xml(_call.__wrapped__(*parts).replace(STEP, str(outcome.state.steps)))
-    return xml(_call(*parts).replace(STEP, str(outcome.state.steps)))
+    built = _call.__wrapped__(*parts) if outcome.personal else _call(*parts)
+    return xml(built.replace(f"?n={STEP}", f"?n={outcome.state.steps}"))
 
 
 @lru_cache(maxsize=KEPT)

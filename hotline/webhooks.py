@@ -39,7 +39,6 @@ def require_twilio_signature() -> None:
     h = hotline()
     if not is_from_twilio(request, h.validator, h.settings.public_base_url):
         abort(403)
-    h.master.follow()  # behind Sentinel: on the master it names now (asked at most once a second)
     # Twilio's signature joins names and values without separators, so parameters can be
     # re-cut into others; the account and the ids we rely on must be there and be ours.
     sid = h.settings.twilio_account_sid
@@ -56,6 +55,7 @@ def require_twilio_signature() -> None:
 def sms() -> Response:
     """An incoming text: one step of the SMS conversation, answered with at most one message."""
     h = hotline()
+    h.master.follow()  # behind Sentinel: on the master it names now (asked at most once a second)
     form = request.form
     event = Event(
         Channel.SMS, text=form.get("Body", ""), opt_out_type=form.get("OptOutType", "").upper()
@@ -115,6 +115,7 @@ def status() -> tuple[str, int]:
 
 def _voice_step(kind: EventKind, event_id: str) -> Response:
     h = hotline()
+    h.master.follow()
     form = request.form
     caller, call_sid = form.get("From", ""), form.get("CallSid", "")
     reachable = can_be_reached(caller)

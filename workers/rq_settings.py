@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import os
 
-from hotline.app import REDIS_TIMEOUT
-from hotline.settings import SENTINEL_MASTER, parse_sentinels
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
-_sentinels = parse_sentinels(os.environ.get("REDIS_SENTINELS", ""))
+from hotline import app, settings  # as modules: RQ reads every upper-case name here as a setting
+
+_sentinels = settings.parse_sentinels(os.environ.get("REDIS_SENTINELS", ""))
 if _sentinels:
     SENTINEL = {
         "INSTANCES": list(_sentinels),
-        "MASTER_NAME": os.environ.get("REDIS_SENTINEL_MASTER") or SENTINEL_MASTER,
-        "SENTINEL_KWARGS": {"socket_timeout": REDIS_TIMEOUT},
+        "MASTER_NAME": os.environ.get("REDIS_SENTINEL_MASTER") or settings.SENTINEL_MASTER,
+        # Fail fast, without retries, when a Sentinel or the master does not answer; RQ sets the
+        # read timeout of its own connection (longer than its wait for the next job).
+        "SENTINEL_KWARGS": {"socket_timeout": app.REDIS_TIMEOUT, "retry": Retry(NoBackoff(), 0)},
+        "CONNECTION_KWARGS": {"socket_connect_timeout": app.REDIS_TIMEOUT},
     }
 else:
     REDIS_URL = os.environ.get("REDIS_URL")
