@@ -16,7 +16,7 @@ from flows.voice import hints
 GATHER_TIMEOUT = 6  # seconds of silence before a <Gather> gives up (Twilio's default is 5)
 NUMBER_TIMEOUT = 10  # people look up or read out a number: give them longer between keys
 DIAL_TIMEOUT = 25  # seconds a social worker's phone rings before we come back to the caller
-KEPT = 1024  # answers kept, built, per kind (about a kilobyte each)
+KEPT = 1024  # answers kept once built, for texts and for calls (about a kilobyte each)
 STEP = "STEP-N"  # stands for the step number in a kept voice answer (only after "?n=")
 
 

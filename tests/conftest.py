@@ -50,6 +50,10 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "",
             "--appendonly",
             "no",
+            # Bursts of hundreds of simultaneous first connections (the concurrency tests):
+            # a longer queue of connections waiting to be accepted than the default 511.
+            "--tcp-backlog",
+            "4096",
         ],
         stdout=subprocess.DEVNULL,
     )
