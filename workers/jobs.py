@@ -89,9 +89,8 @@ def file_callback(tag: str, filing_key: str) -> str:
     request = CallbackRequest(id="", person=tag, updated_at=time.time(), **details)
     with h.master.unmoved():  # behind Sentinel: filed on a master that stays (else retried)
         request_id, created = h.callbacks.file(filing_key, request)
-    if created and h.redis.set(
-        h.store.key(tag, f"alerted:{filing_key}"), "1", nx=True, ex=MARK_TTL
-    ):
+    # Staff hear of each request once, even if this job is a retry that found it already filed.
+    if h.redis.set(h.store.key(tag, f"alerted:{request_id}"), "1", nx=True, ex=MARK_TTL):
         h.outbox.alert_staff(time.time())
     mark = h.store.key(tag, f"confirmed:{filing_key}")
     if request.text_to and h.redis.set(mark, "1", nx=True, ex=MARK_TTL):
