@@ -74,12 +74,13 @@ def sms() -> Response:
         log.warning("sms conversation %s over its rate limit", h.store.tag(number)[:8])
         slow_down = h.flows[result.outcome.state.lang].text("slow_down")
         return twiml.messages([slow_down] if result.over_limit == 1 else [])
-    log.debug(
-        "sms conversation %s at %s%s",
-        h.store.tag(number)[:8],
-        result.outcome.state.node or "-",
-        " (replayed)" if result.replayed else "",
-    )
+    if log.isEnabledFor(logging.DEBUG):  # the tag is a keyed hash: not worked out for nothing
+        log.debug(
+            "sms conversation %s at %s%s",
+            h.store.tag(number)[:8],
+            result.outcome.state.node or "-",
+            " (replayed)" if result.replayed else "",
+        )
     return twiml.messages(result.outcome.replies, result.outcome.personal)
 
 
@@ -143,7 +144,8 @@ def _voice_step(kind: EventKind, event_id: str) -> Response:
     if outcome.then is Then.REPLY:  # a late repeat of an older step: say where the caller is
         here = prompt(h.flows[outcome.state.lang], outcome.state.node, outcome.state.page)
         outcome = replace(outcome, replies=tuple(speakable(p) for p in here), then=Then.GATHER)
-    log.debug("voice call %s at %s", h.store.tag(call_sid)[:8], outcome.state.node or "-")
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("voice call %s at %s", h.store.tag(call_sid)[:8], outcome.state.node or "-")
     dial = twiml.DialTo(h.settings.social_worker_line, h.settings.twilio_phone_number)
     flow = h.flows[outcome.state.lang]
     return twiml.call(outcome, flow, url_for("twilio.voice_step"), dial)

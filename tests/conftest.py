@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import redis
@@ -58,22 +60,29 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         stdout=subprocess.DEVNULL,
     )
     url = f"unix://{socket}"
-    _wait_for(url)
+    wait_until(redis.Redis.from_url(url).ping, "the tests' redis-server", 10.0)
     yield url
     process.terminate()
     process.wait(timeout=10)
 
 
-def _wait_for(url: str, seconds: float = 10.0) -> None:
+def wait_until(ready: Callable[[], object], what: str, seconds: float = 20.0) -> None:
+    """Poll `ready()` until it is true (Redis and socket errors count as not yet), or time out."""
     deadline = time.monotonic() + seconds
     while True:
-        try:
-            redis.Redis.from_url(url).ping()
-            return
-        except redis.ConnectionError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.02)
+        with contextlib.suppress(redis.RedisError, OSError):
+            if ready():
+                return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what}: not ready within {seconds:.0f}s")
+        time.sleep(0.02)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @pytest.fixture

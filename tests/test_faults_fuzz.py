@@ -215,16 +215,11 @@ def report(name: str, stats: Counter, took: float) -> None:
           f"{nodes} distinct nodes reached; effects: {effects}")  # fmt: skip
 
 
-def test_engine_survives_a_thousand_random_conversations() -> None:
+# Every run has the small sizes; the long scenarios (`pytest -m slow`) the large ones too.
+@pytest.mark.parametrize("examples", [1_000, pytest.param(20_000, marks=pytest.mark.slow)])
+def test_engine_survives_random_conversations(examples: int) -> None:
     started = time.perf_counter()
-    stats = run_conversations(1_000)
-    report("engine (cheap)", stats, time.perf_counter() - started)
-
-
-@pytest.mark.slow
-def test_engine_survives_twenty_thousand_random_conversations() -> None:
-    started = time.perf_counter()
-    stats = run_conversations(20_000)
+    stats = run_conversations(examples)
     report("engine", stats, time.perf_counter() - started)
 
 
@@ -319,14 +314,8 @@ def parser_report(name: str, stats: Counter, took: float) -> None:
           f"numbers found in {stats['phone numbers']}")  # fmt: skip
 
 
-def test_parsers_survive_random_text() -> None:
+@pytest.mark.parametrize("examples", [500, pytest.param(20_000, marks=pytest.mark.slow)])
+def test_parsers_survive_random_text(examples: int) -> None:
     started = time.perf_counter()
-    stats = run_parsers(500)
-    parser_report("parsers (cheap)", stats, time.perf_counter() - started)
-
-
-@pytest.mark.slow
-def test_parsers_survive_a_long_fuzz() -> None:
-    started = time.perf_counter()
-    stats = run_parsers(20_000)
+    stats = run_parsers(examples)
     parser_report("parsers", stats, time.perf_counter() - started)

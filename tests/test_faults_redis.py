@@ -25,7 +25,7 @@ from dataclasses import replace
 import pytest
 import redis
 
-from conftest import ACCOUNT_SID, post_signed, sms_params
+from conftest import ACCOUNT_SID, free_port, post_signed, sms_params
 from hotline.app import create_app
 
 BUDGET = 3.0  # seconds a webhook may take, whatever Redis does
@@ -172,12 +172,6 @@ def _close(s: socket.socket) -> None:
     s.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class TcpRedis:
     """A redis-server of this test's own, on TCP 127.0.0.1 (not the session's unix socket)."""
 
@@ -185,7 +179,7 @@ class TcpRedis:
         binary = shutil.which("redis-server")
         assert binary, "redis-server is not installed: run `bash .ci/setup`"
         self.binary, self.folder = binary, folder
-        self.port = _free_port()
+        self.port = free_port()
         self.process: subprocess.Popen | None = None
         self.start()
 

@@ -20,16 +20,10 @@ import pytest
 import redis
 from redis.cluster import RedisCluster
 
-from conftest import AUTH_TOKEN, Phone, send_at_once, worker_env
+from conftest import AUTH_TOKEN, Phone, free_port, send_at_once, wait_until, worker_env
 from hotline.app import create_app
 from hotline.callbacks import CallbackQueue
 from hotline.phone import Texter, http_transport
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _cluster_ports(count: int) -> list[int]:
@@ -66,31 +60,22 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         ))  # fmt: skip
     try:
         for port in ports:
-            _wait(lambda p=port: redis.Redis(port=p).ping())
+            wait_until(lambda p=port: redis.Redis(port=p).ping(), f"cluster node {port}", 60)
         subprocess.run(
             [cli, "--cluster", "create", *[f"127.0.0.1:{p}" for p in ports],
              "--cluster-replicas", "0", "--cluster-yes"],
             check=True, stdout=subprocess.DEVNULL,
         )  # fmt: skip
-        _wait(lambda: redis.Redis(port=ports[0]).cluster("info")["cluster_state"] == "ok")
+        wait_until(
+            lambda: redis.Redis(port=ports[0]).cluster("info")["cluster_state"] == "ok",
+            "the cluster",
+            60,
+        )
         yield f"redis://127.0.0.1:{ports[0]}"
     finally:
         for node in nodes:
             node.terminate()
             node.wait(timeout=10)
-
-
-def _wait(ready, seconds: float = 60.0) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            if ready():
-                return
-        except (redis.RedisError, OSError):
-            pass
-        if time.monotonic() > deadline:
-            raise TimeoutError("not ready in time")
-        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -139,7 +124,7 @@ def test_two_web_and_two_worker_processes_lose_and_double_nothing(
 ) -> None:
     """Requests spread over two gunicorn processes, jobs over two rq workers: each filed once."""
     env = {**os.environ, **worker_env(settings), "PUBLIC_BASE_URL": ""}
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     webs = [
         subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
@@ -158,7 +143,11 @@ def test_two_web_and_two_worker_processes_lose_and_double_nothing(
     ]  # fmt: skip
     try:
         for port in ports:
-            _wait(lambda p=port: urllib.request.urlopen(f"http://127.0.0.1:{p}/healthz", timeout=1))
+            wait_until(
+                lambda p=port: urllib.request.urlopen(f"http://127.0.0.1:{p}/healthz", timeout=1),
+                f"gunicorn on port {port}",
+                60,
+            )
         numbers = [f"+1555238{i:04d}" for i in range(24)]
         texters = [
             Texter(http_transport(f"http://127.0.0.1:{ports[i % 2]}", AUTH_TOKEN), n)
@@ -175,11 +164,13 @@ def test_two_web_and_two_worker_processes_lose_and_double_nothing(
         for t in threads:
             t.join()
         queue = CallbackQueue(redis.Redis.from_url(settings.redis_url))
-        _wait(
+        wait_until(
             lambda: (
                 queue.count_waiting() == len(numbers)
                 and len(twilio.sent("message")) >= len(numbers) + 1
-            )
+            ),
+            "every request filed and confirmed",
+            60,
         )
         time.sleep(1)  # anything doubled would show up by now
         assert sorted(r.number for r in queue.waiting(time.time())) == numbers

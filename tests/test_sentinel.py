@@ -14,15 +14,13 @@ The test prints how long the failover took (run with -s or -rA to see it).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -31,7 +29,7 @@ import redis
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from conftest import Phone, transport, worker_env
+from conftest import Phone, free_port, transport, wait_until, worker_env
 from hotline.app import create_app
 from hotline.callbacks import CallbackQueue
 from hotline.phone import Caller
@@ -42,23 +40,6 @@ MASTER = "hotline"  # the name Sentinel monitors the queue's Redis under
 ROOT = Path(__file__).resolve().parents[1]
 FAILOVER_LIMIT = 30.0  # seconds for Sentinel to name the replica master
 INSTALL = "run `bash .ci/setup` (or `apt-get install redis-server`)"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait(ready: Callable[[], object], what: str, seconds: float = 20.0) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        with contextlib.suppress(redis.RedisError, OSError):
-            if ready():
-                return
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what}: not within {seconds:.0f}s")
-        time.sleep(0.05)
 
 
 def _client(port: int) -> redis.Redis:
@@ -86,7 +67,7 @@ def sentinel_redis(tmp_path: Path) -> Iterator[SentinelRedis]:
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.fail(f"redis-server is not installed: {INSTALL}", pytrace=False)
-    ports = SentinelRedis(_free_port(), _free_port(), _free_port(), tmp_path)
+    ports = SentinelRedis(free_port(), free_port(), free_port(), tmp_path)
     processes: list[subprocess.Popen[bytes]] = []
 
     def start(name: str, *args: str) -> None:
@@ -100,12 +81,12 @@ def sentinel_redis(tmp_path: Path) -> Iterator[SentinelRedis]:
               "--repl-diskless-sync-delay", "0")  # fmt: skip
     try:
         start("master", "--port", str(ports.master), "--dir", str(tmp_path / "master"), *common)
-        _wait(_client(ports.master).ping, "the master")
+        wait_until(_client(ports.master).ping, "the master")
         start("replica", "--port", str(ports.replica), "--dir", str(tmp_path / "replica"),
               *common, "--replicaof", "127.0.0.1", str(ports.master))  # fmt: skip
-        _wait(lambda: _in_sync(ports.replica), "the replica's first sync")
+        wait_until(lambda: _in_sync(ports.replica), "the replica's first sync")
         # In sync is not yet acknowledging: the hotline files a request only once a replica has it.
-        _wait(lambda: _acknowledged(ports.master), "the replica's first acknowledgement")
+        wait_until(lambda: _acknowledged(ports.master), "the replica's first acknowledgement")
         # Sentinel rewrites its config file (what it learns, its own id): it must be writable.
         config = tmp_path / "sentinel.conf"
         config.write_text(
@@ -115,7 +96,7 @@ def sentinel_redis(tmp_path: Path) -> Iterator[SentinelRedis]:
             f"sentinel failover-timeout {MASTER} 5000\n"
         )
         start("sentinel", str(config), "--sentinel")
-        _wait(lambda: _sees_replica(ports), "Sentinel finding the replica")
+        wait_until(lambda: _sees_replica(ports), "Sentinel finding the replica")
         yield ports
     finally:
         for process in processes:
@@ -231,8 +212,8 @@ def test_the_queue_and_rq_survive_a_sentinel_failover(
 
     started = time.monotonic()
     with _client(servers.sentinel) as sentinel:
-        _wait(lambda: sentinel.sentinel_failover(MASTER), "Sentinel accepting the failover")
-    _wait(
+        wait_until(lambda: sentinel.sentinel_failover(MASTER), "Sentinel accepting the failover")
+    wait_until(
         lambda: servers.master_named() == servers.replica,
         "Sentinel naming the replica master",
         FAILOVER_LIMIT,
@@ -268,7 +249,7 @@ def test_with_no_sentinel_answering_every_webhook_still_answers_at_once(settings
     """Every Sentinel away (nothing listens on their ports): no master can be found, and yet a
     texter gets the apology with the social workers' number and a caller is put through to
     them, each within a second (no retries, no waiting on Sentinels for the way out)."""
-    away = (("127.0.0.1", _free_port()), ("127.0.0.1", _free_port()))
+    away = (("127.0.0.1", free_port()), ("127.0.0.1", free_port()))
     app = create_app(replace(settings, redis_url="", redis_sentinels=away))
     flow = app.extensions["hotline"].flows["en"]
     client = app.test_client()
