@@ -18,7 +18,7 @@ temporary folder with the servers' logs is removed after a complete run, kept ot
 - starts a private `redis-server` on a unix socket in a temporary folder (no persistence, as the
   tests run it), Twilio's API stand-in (`hotline.twilio_standin`) in this process, and two
   gunicorns from the Procfile's `web` line (same flags, bound to 127.0.0.1): the hotline
-  (`hotline.app:create_app()`) and the floor (`bench/floor.py`, a bare Flask route returning
+  (`hotline.web.app:create_app()`) and the floor (`bench/floor.py`, a bare Flask route returning
   constant TwiML, no signature check, no Redis);
 - pre-builds correctly signed webhooks (Twilio's `RequestValidator.compute_signature` over
   PUBLIC_BASE_URL, path, query and every form field) for --numbers distinct numbers per kind:
@@ -185,11 +185,12 @@ from twilio.request_validator import RequestValidator  # noqa: E402
 from flows.content import load_flows  # noqa: E402
 from flows.engine import step as engine_step  # noqa: E402
 from flows.model import Channel, Event  # noqa: E402
-from hotline.callbacks import CallbackQueue  # noqa: E402
-from hotline.outbox import QUEUE  # noqa: E402
-from hotline.phone import Caller  # noqa: E402
-from hotline.store import REMEMBERED_IDS, ConversationStore, Record, short_id  # noqa: E402
-from hotline.twilio_standin import TwilioStandIn  # noqa: E402
+from hotline.stores import keys  # noqa: E402
+from hotline.stores.callbacks import CallbackQueue  # noqa: E402
+from hotline.wiring import QUEUE  # noqa: E402
+from hotline.dev.phone import Caller  # noqa: E402
+from hotline.stores.conversations import REMEMBERED_IDS, ConversationStore, Record, short_id  # noqa: E402
+from hotline.dev.twilio_standin import TwilioStandIn  # noqa: E402
 
 AUTH_TOKEN = "bench-auth-token-" + os.urandom(8).hex()
 SECRET = "bench-secret-" + os.urandom(16).hex()
@@ -968,7 +969,7 @@ class Bench:
         def key(i: int, suffix: str) -> str:
             for placeholder, value in names(i).items():
                 suffix = suffix.replace(placeholder, value)
-            return self.store.key(self.store.tag(who[i]), suffix)
+            return keys.of_person(self.store.tag(who[i]), suffix)
 
         shared_value = templates[conversation][0]
         pipe = Batches(self.conn)
@@ -1005,7 +1006,7 @@ class Bench:
 
         The value is the string itself for the conversation record, a DUMP for any other key.
         """
-        prefix = self.store.key(self.store.tag(who), "")
+        prefix = keys.of_person(self.store.tag(who), "")
         found = {}
         for raw in self.conn.scan_iter(match=prefix + "*", count=10000):
             full = raw.decode()

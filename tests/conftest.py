@@ -18,10 +18,10 @@ from twilio.request_validator import RequestValidator
 
 from flows.content import load_flows
 from flows.model import Flows
-from hotline.app import create_app
-from hotline.phone import Caller, Texter, Transport
+from hotline.web.app import create_app
+from hotline.dev.phone import Caller, Texter, Transport
 from hotline.settings import Settings
-from hotline.twilio_standin import TwilioStandIn
+from hotline.dev.twilio_standin import TwilioStandIn
 
 AUTH_TOKEN = "test-auth-token"
 PUBLIC_BASE_URL = "https://hotline.example.org"
@@ -129,7 +129,7 @@ def worker_env(settings: Settings) -> dict[str, str]:
 
 def run_jobs(settings: Settings) -> None:
     """Run every queued job in this process (RQ's SimpleWorker), as the worker would."""
-    from workers import jobs
+    from hotline.outbound import jobs
 
     connection = redis.Redis.from_url(settings.redis_url)
     queue = Queue("hotline", connection=connection, serializer=JSONSerializer)
@@ -137,11 +137,9 @@ def run_jobs(settings: Settings) -> None:
         for name, value in worker_env(settings).items():
             mp.setenv(name, value)
         jobs.hotline.cache_clear()
-        jobs.twilio.cache_clear()
         worker = SimpleWorker([queue], connection=connection, serializer=JSONSerializer)
         worker.work(burst=True)
     jobs.hotline.cache_clear()
-    jobs.twilio.cache_clear()
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 
 from conftest import Phone, run_jobs, transport, worker_env
-from hotline.app import create_app
-from hotline.callbacks import CallbackQueue
-from hotline.phone import Caller
+from hotline.web.app import create_app
+from hotline.stores.callbacks import CallbackQueue
+from hotline.dev.phone import Caller
 
 
 def ask_by_text(phone: Phone, window: str = "1", voicemail: str = "1") -> list[str]:
@@ -91,11 +91,11 @@ def test_a_job_run_twice_files_once_and_confirms_once(settings, twilio, redis_ur
     ask_by_text(phone)
     connection = redis.Redis.from_url(redis_url)
     queue = Queue("hotline", connection=connection, serializer=JSONSerializer)
-    [job] = [j for j in queue.get_jobs() if j.func_name == "workers.jobs.file_callback"]
+    [job] = [j for j in queue.get_jobs() if j.func_name == "hotline.outbound.jobs.file_callback"]
     assert "5552340004" not in repr(job.args) and "5552340004" not in job.description
     args = job.args
     run_jobs(settings)
-    queue.enqueue_call("workers.jobs.file_callback", args=args, job_id="again")
+    queue.enqueue_call("hotline.outbound.jobs.file_callback", args=args, job_id="again")
     run_jobs(settings)
     assert len(queue_of(settings).waiting(time.time())) == 1
     assert len([t for t in twilio.sent("message") if t.get("To") == "+15552340004"]) == 1

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 import redis
 
-from hotline.callbacks import (
+from hotline.stores.callbacks import (
     AlreadyClaimed,
     CallbackOutcome,
     CallbackQueue,

@@ -13,10 +13,10 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from conftest import AUTH_TOKEN
-from hotline.callbacks import CallbackQueue, CallbackRequest, Status
-from hotline.cli import main
-from hotline.outbox import QUEUE
-from hotline.staff import StaffDirectory
+from hotline.stores.callbacks import CallbackQueue, CallbackRequest, Status
+from hotline.cli.main import main
+from hotline.wiring import QUEUE
+from hotline.stores.staff import StaffDirectory
 
 PASSWORD = "correct horse battery"
 

@@ -14,13 +14,14 @@ from flask import Flask
 from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
 
-from hotline.app import create_app
-from hotline.callbacks import CallbackQueue, CallbackRequest, Status
-from hotline.dashboard import init_dashboard
-from hotline.outbox import QUEUE
+from hotline.outbound import outbox
+from hotline.web.app import create_app
+from hotline.stores.callbacks import CallbackQueue, CallbackRequest, Status
+from hotline.web.dashboard import init_dashboard
+from hotline.wiring import QUEUE
 from hotline.settings import Settings
-from hotline.staff import StaffDirectory
-from hotline.twilio_standin import TwilioStandIn
+from hotline.stores.staff import StaffDirectory
+from hotline.dev.twilio_standin import TwilioStandIn
 
 PASSWORD = "correct horse battery"
 ALICE_PHONE = "+15557770011"
@@ -47,7 +48,7 @@ def app(settings: Settings) -> Flask:
 def closed(app: Flask, monkeypatch: pytest.MonkeyPatch) -> list[CallbackRequest]:
     """Every request the dashboard hands to the outbox after recording an outcome."""
     handed: list[CallbackRequest] = []
-    monkeypatch.setattr(app.extensions["hotline"].outbox, "after_close", handed.append)
+    monkeypatch.setattr(outbox, "after_close", lambda h, request: handed.append(request))
     return handed
 
 

@@ -27,8 +27,8 @@ from conftest import message_bodies, post_signed, run_all, sms_params
 from flows.content import load_flows
 from flows.engine import step
 from flows.model import Channel, Event, State
-from hotline.app import create_app
-from hotline.store import Record, short_id
+from hotline.web.app import create_app
+from hotline.stores.conversations import Record, short_id
 
 FLOWS = load_flows()
 MIX = ("MENU", "1", "2", "3", "4", "5", "6", "9", "MORE", "BACK", "HELP", "0", "banana",
@@ -191,7 +191,7 @@ def bursts_replayed(
 
     mismatched_states, mismatched_replies, refused, accepted_total = [], [], [], 0
     for number in phones:
-        key = store.keys("sms", number)[0]
+        key = store.conversation_keys("sms", number)[0]
         order = spy.accepted(key, burst.bodies)
         accepted_total += len(order)
         state = State()
@@ -254,5 +254,5 @@ def test_the_swap_spy_sees_every_save(settings) -> None:
     sids = [f"SM{i:032d}" for i in range(5)]
     for sid, body in zip(sids, ("SECOND", "2", "MORE", "MENU", "3"), strict=True):
         post_signed(client, "/twilio/sms", sms_params("+15555550000", body, sid))
-    assert spy.accepted(store.keys("sms", "+15555550000")[0], sids) == sids
+    assert spy.accepted(store.conversation_keys("sms", "+15555550000")[0], sids) == sids
     assert spy.conflicts() == 0

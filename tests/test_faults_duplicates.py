@@ -24,9 +24,9 @@ from conftest import message_bodies, post_signed, run_all, run_jobs, sms_params
 from flows.content import load_flows
 from flows.engine import step
 from flows.model import Channel, EffectKind, Event, State
-from hotline.app import create_app
-from hotline.callbacks import CallbackQueue
-from hotline.store import REMEMBERED_IDS
+from hotline.web.app import create_app
+from hotline.stores.callbacks import CallbackQueue
+from hotline.stores.conversations import REMEMBERED_IDS
 
 FLOWS = load_flows()
 # Conversations that end in a call-back request (one also asks URGENT on the way: two filings).
@@ -116,7 +116,7 @@ def duplicates(
     connection = redis.Redis.from_url(redis_url)
     queue = Queue("hotline", connection=connection, serializer=JSONSerializer)
     queued = Counter(j.func_name for j in queue.get_jobs())
-    filing_jobs = queued["workers.jobs.file_callback"]
+    filing_jobs = queued["hotline.outbound.jobs.file_callback"]
     store = app.extensions["hotline"].store
     slow_down = {f.texts.get("slow_down") for f in FLOWS.values()} - {None}
     differing, extra, missing, wrong_replies, slowed = [], [], [], [], 0

@@ -22,7 +22,7 @@ from rq import Queue
 from werkzeug.datastructures import MultiDict
 
 from conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL, sign
-from hotline.app import create_app
+from hotline.web.app import create_app
 
 HOST = "hotline.example.org"
 # What the test itself sends to Redis while checking: anything else in the stats came from the app.

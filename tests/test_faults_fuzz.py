@@ -35,7 +35,7 @@ from flows.text import (
     normalise,
     phone_number,
 )
-from hotline import twiml
+from hotline.web import twiml
 from hotline.office import OfficeHours
 
 FLOWS = load_flows()
@@ -172,7 +172,7 @@ def check_step(before: State, event: Event, outcome: Outcome, stats: Counter) ->
         if outcome.then is Then.GATHER:
             assert state.node, (before, event, outcome)
         dial = twiml.DialTo("+18008134673", "+15005550006")
-        body = twiml.call(outcome, flow, "/twilio/voice/step", dial).get_data()
+        body = twiml.call(outcome, flow, "/twilio/voice/step", dial).encode()
         root = ET.fromstring(body)
         assert root.tag == "Response" and len(root), body
         verbs = [v.tag for v in root]

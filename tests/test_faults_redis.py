@@ -26,7 +26,7 @@ import pytest
 import redis
 
 from conftest import ACCOUNT_SID, free_port, post_signed, sms_params
-from hotline.app import create_app
+from hotline.web.app import create_app
 
 BUDGET = 3.0  # seconds a webhook may take, whatever Redis does
 RECOVERY = 5.0  # seconds within which the hotline must be back once Redis is

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 
 from conftest import Phone
-from hotline import twiml
+from hotline.web import twiml
 from hotline.logs import RedactingFormatter, redact
-from hotline.phone import Caller
+from hotline.dev.phone import Caller
 
 
 def test_redact_hides_numbers_in_any_format() -> None:
@@ -35,7 +35,7 @@ def test_a_conversation_logs_no_number_and_no_body(phone: Phone, caplog) -> None
     caplog.set_level(logging.DEBUG)
     for body in ("SECOND", "my secret diagnosis", "1", "STOP"):
         phone.text(body)
-    lines = [r.getMessage() for r in caplog.records if r.name == "hotline.webhooks"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "hotline.web.webhooks"]
     assert len(lines) == 4 and "doctor" in lines[2]
     assert all("5551230001" not in line and "diagnosis" not in line for line in lines)
 
@@ -43,7 +43,7 @@ def test_a_conversation_logs_no_number_and_no_body(phone: Phone, caplog) -> None
 def test_a_number_typed_for_a_call_back_is_not_kept_with_the_answers(
     phone: Phone, caller: Caller
 ) -> None:
-    """Answers are built once and kept (`hotline.twiml`), but never one that repeats a number."""
+    """Answers are built once and kept (`hotline.web.twiml`), but never one that repeats a number."""
     for body in ("SECOND", "6", "5"):
         phone.text(body)
     kept = twiml._messages.cache_info().currsize

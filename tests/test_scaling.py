@@ -21,9 +21,9 @@ import redis
 from redis.cluster import RedisCluster
 
 from conftest import AUTH_TOKEN, Phone, free_port, send_at_once, wait_until, worker_env
-from hotline.app import create_app
-from hotline.callbacks import CallbackQueue
-from hotline.phone import Texter, http_transport
+from hotline.web.app import create_app
+from hotline.stores.callbacks import CallbackQueue
+from hotline.dev.phone import Texter, http_transport
 
 
 def _cluster_ports(count: int) -> list[int]:
@@ -128,7 +128,7 @@ def test_two_web_and_two_worker_processes_lose_and_double_nothing(
     webs = [
         subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-             "--threads", "4", "hotline.app:create_app()"],
+             "--threads", "4", "hotline.web.app:create_app()"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )
         for port in ports

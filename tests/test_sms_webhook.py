@@ -155,7 +155,7 @@ def test_conversation_keys_expire_and_hide_the_number(phone: Phone, redis_url: s
 def test_redis_down_gets_a_static_answer(settings) -> None:
     from dataclasses import replace
 
-    from hotline.app import create_app
+    from hotline.web.app import create_app
 
     app = create_app(replace(settings, redis_url="redis://127.0.0.1:1/0"))
     params = sms_params("+15551230001", "SECOND", "SM" + "3" * 32)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import redis
 
-from hotline.staff import MAX_FAILURES, StaffDirectory, StaffError, StaffMember, TooManyTries
+from hotline.stores.staff import MAX_FAILURES, StaffDirectory, StaffError, StaffMember, TooManyTries
 
 PASSWORD = "correct horse battery"
 

@@ -13,8 +13,8 @@ from dataclasses import replace
 import pytest
 
 from hotline.settings import Settings
-from hotline.twilio_rest import OptedOut, Rejected, TryLater, TwilioRest
-from hotline.twilio_standin import TwilioStandIn
+from hotline.outbound.twilio_rest import OptedOut, Rejected, TryLater, TwilioRest
+from hotline.dev.twilio_standin import TwilioStandIn
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "test-auth-token"

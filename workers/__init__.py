@@ -1,1 +1,1 @@
-"""RQ jobs and the worker: the hotline's slow work, off the webhook path."""
+"""The RQ worker's entry points: its settings (`--config workers.rq_settings`) and the jobs' old names."""

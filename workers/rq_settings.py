@@ -8,7 +8,7 @@ import os
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from hotline import app, settings  # as modules: RQ reads every upper-case name here as a setting
+from hotline import settings, wiring  # as modules: RQ reads every upper-case name here as a setting
 
 _sentinels = settings.parse_sentinels(os.environ.get("REDIS_SENTINELS", ""))
 if _sentinels:
@@ -17,8 +17,8 @@ if _sentinels:
         "MASTER_NAME": os.environ.get("REDIS_SENTINEL_MASTER") or settings.SENTINEL_MASTER,
         # Fail fast, without retries, when a Sentinel or the master does not answer; RQ sets the
         # read timeout of its own connection (longer than its wait for the next job).
-        "SENTINEL_KWARGS": {"socket_timeout": app.REDIS_TIMEOUT, "retry": Retry(NoBackoff(), 0)},
-        "CONNECTION_KWARGS": {"socket_connect_timeout": app.REDIS_TIMEOUT},
+        "SENTINEL_KWARGS": {"socket_timeout": wiring.REDIS_TIMEOUT, "retry": Retry(NoBackoff(), 0)},
+        "CONNECTION_KWARGS": {"socket_connect_timeout": wiring.REDIS_TIMEOUT},
     }
 else:
     REDIS_URL = os.environ.get("REDIS_URL")

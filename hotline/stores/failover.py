@@ -16,10 +16,12 @@ from contextlib import contextmanager
 import redis
 from redis.sentinel import SentinelConnectionPool
 
+from hotline.stores import keys
+
 FOLLOW_EVERY = 1.0  # seconds between two questions to Sentinel, per process
 AFTER_FAILURE = 10.0  # seconds before asking again after no Sentinel answered
 REPLICA_WAIT_MS = 500  # how long a filing waits for a replica to have it
-NO_LISTENER = "hotline:replicated"  # a channel no one listens to (see `unmoved`)
+NO_LISTENER = keys.REPLICATED_CHANNEL  # a channel no one listens to (see `unmoved`)
 
 
 class MasterChanged(redis.ConnectionError):

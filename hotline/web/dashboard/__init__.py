@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import (
     Blueprint,
@@ -24,9 +24,12 @@ from rq.job import Job
 from rq.registry import FailedJobRegistry
 from rq.serializers import JSONSerializer
 
-from hotline import csrf, twiml
-from hotline.app import hotline
-from hotline.callbacks import (
+from hotline.display import age, clock_in
+from hotline.logs import redact
+from hotline.outbound import outbox
+from hotline.outbound.twilio_rest import OptedOut, Rejected, TryLater
+from hotline.settings import Settings
+from hotline.stores.callbacks import (
     AlreadyClaimed,
     CallbackOutcome,
     CallbackRequest,
@@ -34,11 +37,9 @@ from hotline.callbacks import (
     Status,
     UnknownRequest,
 )
-from hotline.logs import redact
-from hotline.outbox import QUEUE
-from hotline.settings import Settings
-from hotline.staff import StaffDirectory, TooManyTries
-from hotline.twilio_rest import OptedOut, Rejected, TryLater, TwilioRest
+from hotline.stores.staff import TooManyTries
+from hotline.web import csrf, twiml
+from hotline.web.resources import hotline
 
 log = logging.getLogger(__name__)
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates")
@@ -97,7 +98,7 @@ def require_login() -> Response | None:
     g.staff = None
     username = session.get("staff")
     if username:
-        g.staff = StaffDirectory(hotline().redis).get(username)
+        g.staff = hotline().staff.get(username)
     if g.staff is None and request.endpoint != "dashboard.login":
         session.pop("staff", None)
         return redirect(url_for("dashboard.login"))
@@ -111,26 +112,13 @@ def protect(response: Response) -> Response:
     return response
 
 
-@bp.app_template_filter("age")
-def age(seconds: float) -> str:
-    """A wait in words: '4 min', '2 h 5 min', '3 days'."""
-    minutes = int(seconds // 60)
-    if minutes < 1:
-        return "just now"
-    if minutes < 60:
-        return f"{minutes} min"
-    if minutes < 48 * 60:
-        return f"{minutes // 60} h {minutes % 60} min"
-    return f"{minutes // (24 * 60)} days"
+bp.add_app_template_filter(age, "age")
 
 
 @bp.app_template_filter("clock")
 def clock(moment: float | datetime | None) -> str:
     """A time in the office's time zone, e.g. 'Tue 14:05'."""
-    if not moment:
-        return "-"
-    when = moment if isinstance(moment, datetime) else datetime.fromtimestamp(moment, UTC)
-    return when.astimezone(hotline().settings.office_hours.zone).strftime("%a %H:%M")
+    return clock_in(moment, hotline().settings.office_hours.zone)
 
 
 @bp.app_template_filter("topic")
@@ -163,7 +151,7 @@ def login() -> Response | str | tuple[str, int]:
         return redirect(url_for("dashboard.queue")) if g.staff else render_template("login.html")
     username = request.form.get("username", "").strip().lower()
     try:
-        member = StaffDirectory(hotline().redis).verify(username, request.form.get("password", ""))
+        member = hotline().staff.verify(username, request.form.get("password", ""))
     except TooManyTries:
         error = "Too many wrong passwords for this account. Wait 15 minutes and try again."
         return render_template("login.html", error=error, username=username), 429
@@ -251,7 +239,7 @@ def call(request_id: str) -> Response:
         return back
     bridge = twiml.connect(held.number, h.settings.twilio_phone_number, text=BRIDGE_GREETING)
     try:
-        TwilioRest(h.settings).call(to=g.staff.phone, twiml=bridge.get_data(as_text=True))
+        h.twilio.call(to=g.staff.phone, twiml=bridge)
     except (TryLater, Rejected, OptedOut) as exc:
         log.warning("dashboard: call back %s by %s not placed: %s", request_id, user, exc)
         flash(f"The call could not be placed ({exc}). Try again in a minute.", "error")
@@ -282,7 +270,7 @@ def outcome(request_id: str) -> Response:
     except UnknownRequest:
         flash("That request is no longer in the queue.", "error")
         return redirect(url_for("dashboard.queue"))
-    h.outbox.after_close(closed)
+    outbox.after_close(h, closed)
     log.info("dashboard: %s recorded %s for call back %s", user, result, request_id)
     flash(_recorded(closed, h.callbacks.max_attempts), "ok")
     return redirect(url_for("dashboard.queue"))
@@ -303,7 +291,7 @@ def failed_jobs() -> list[FailedJob]:
 
 
 def _failed_registry() -> FailedJobRegistry:
-    return FailedJobRegistry(QUEUE, connection=hotline().redis, serializer=JSONSerializer)
+    return FailedJobRegistry(queue=hotline().queue)
 
 
 def _failed_job(job: Job) -> FailedJob:

@@ -10,9 +10,8 @@ import redis
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from hotline.settings import E164
+from hotline.stores import keys
 
-PREFIX = "hotline:staff"
-USERNAMES = f"{PREFIX}:usernames"
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,31}$")
 MIN_PASSWORD = 12
 # Too many wrong passwords for one username in a row lock it for a while: no endless guessing.
@@ -55,10 +54,10 @@ class StaffDirectory:
             raise StaffError("the phone must be an E.164 number such as +18005551212")
         if len(password) < MIN_PASSWORD:
             raise StaffError(f"the password must have at least {MIN_PASSWORD} characters")
-        if not self._redis.sadd(USERNAMES, username):
+        if not self._redis.sadd(keys.STAFF_USERNAMES, username):
             raise StaffError(f"there is already an account named {username!r}")
         self._redis.hset(
-            _key(username),
+            keys.staff_member(username),
             mapping={
                 "name": name or username,
                 "phone": phone,
@@ -69,14 +68,14 @@ class StaffDirectory:
 
     def get(self, username: str) -> StaffMember | None:
         """One account, or None."""
-        name, phone = self._redis.hmget(_key(username), "name", "phone")
+        name, phone = self._redis.hmget(keys.staff_member(username), "name", "phone")
         if phone is None:
             return None
         return StaffMember(username, (name or b"").decode(), phone.decode())
 
     def list(self) -> builtins.list[StaffMember]:
         """Every account, by username."""
-        found = (self.get(u.decode()) for u in sorted(self._redis.smembers(USERNAMES)))
+        found = (self.get(u.decode()) for u in sorted(self._redis.smembers(keys.STAFF_USERNAMES)))
         return [member for member in found if member is not None]
 
     def verify(self, username: str, password: str) -> StaffMember | None:
@@ -84,10 +83,10 @@ class StaffDirectory:
         if not USERNAME.match(username):
             check_password_hash(_DECOY, password)
             return None
-        failures = f"{PREFIX}:failures:{username}"
+        failures = keys.staff_failures(username)
         if int(self._redis.get(failures) or 0) >= MAX_FAILURES:
             raise TooManyTries(username)
-        stored = self._redis.hget(_key(username), "password")
+        stored = self._redis.hget(keys.staff_member(username), "password")
         if check_password_hash(stored.decode() if stored else _DECOY, password) and stored:
             self._redis.delete(failures)
             return self.get(username)
@@ -97,6 +96,3 @@ class StaffDirectory:
             pipe.execute()
         return None
 
-
-def _key(username: str) -> str:
-    return f"{PREFIX}:user:{username}"

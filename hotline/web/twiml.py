@@ -1,4 +1,4 @@
-"""Replies rendered as TwiML: the one place that speaks Twilio's markup."""
+"""Replies rendered as TwiML strings: the one place that speaks Twilio's markup (views wrap them)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from flask import Response
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
@@ -20,14 +19,14 @@ KEPT = 1024  # answers kept once built, for texts and for calls (about a kilobyt
 STEP = "STEP-N"  # stands for the step number in a kept voice answer (only after "?n=")
 
 
-def messages(texts: Iterable[str], personal: bool = False) -> Response:
+def messages(texts: Iterable[str], personal: bool = False) -> str:
     """A messaging response sending each text as its own message (none: an empty <Response/>).
 
     The hotline says the same few hundred things again and again: each answer is built once and
     kept, unless it is `personal` (it repeats what the person typed).
     """
     texts = tuple(texts)
-    return xml(_messages.__wrapped__(texts) if personal else _messages(texts))
+    return _messages.__wrapped__(texts) if personal else _messages(texts)
 
 
 @lru_cache(maxsize=KEPT)
@@ -38,12 +37,7 @@ def _messages(texts: tuple[str, ...]) -> str:
     return str(twiml)
 
 
-def xml(body: str) -> Response:
-    """A TwiML document as an HTTP response."""
-    return Response(body, mimetype="text/xml")
-
-
-def call(outcome: Outcome, flow: Flow, step_path: str, dial: DialTo | None = None) -> Response:
+def call(outcome: Outcome, flow: Flow, step_path: str, dial: DialTo | None = None) -> str:
     """A voice response: the replies spoken inside a <Gather> that waits, or before a <Dial> or <Hangup>.
 
     A <Gather> that hears nothing falls through to the next verb, so every one is followed by a
@@ -53,7 +47,7 @@ def call(outcome: Outcome, flow: Flow, step_path: str, dial: DialTo | None = Non
     """
     parts = (outcome.replies, outcome.then, outcome.state.node, flow, step_path, dial)
     built = _call.__wrapped__(*parts) if outcome.personal else _call(*parts)
-    return xml(built.replace(f"?n={STEP}", f"?n={outcome.state.steps}"))
+    return built.replace(f"?n={STEP}", f"?n={outcome.state.steps}")
 
 
 @lru_cache(maxsize=KEPT)
@@ -88,7 +82,7 @@ def _call(
 
 def apology(
     text: str, connect_url: str, language: str = "en-US", voice: str = "Polly.Joanna"
-) -> Response:
+) -> str:
     """The answer when the hotline itself is failing: say so, and put the caller through to a person.
 
     A key or silence both lead to `connect_url`, which needs nothing that could be failing.
@@ -99,7 +93,7 @@ def apology(
     )
     gather.say(text, voice=voice, language=language)
     twiml.redirect(connect_url, method="POST")
-    return xml(str(twiml))
+    return str(twiml)
 
 
 def connect(
@@ -108,13 +102,13 @@ def connect(
     language: str = "en-US",
     voice: str = "Polly.Joanna",
     text: str = "",
-) -> Response:
+) -> str:
     """Put the caller straight through to `number` (needs nothing but settings)."""
     twiml = VoiceResponse()
     if text:
         twiml.say(text, voice=voice, language=language)
     twiml.dial(number, timeout=DIAL_TIMEOUT, caller_id=caller_id or None)
-    return xml(str(twiml))
+    return str(twiml)
 
 
 @dataclass(frozen=True)

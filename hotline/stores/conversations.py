@@ -21,6 +21,7 @@ import redis
 from redis.cluster import RedisCluster
 
 from flows.model import Outcome, State
+from hotline.stores import keys
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +60,11 @@ class StoreBusy(RuntimeError):
     """A conversation changed under us on every attempt (a flood from one number)."""
 
 
+SMS_CONVERSATION = "sms"  # a person's texts are all one conversation
+
+
 def call_conversation(call_sid: str) -> str:
-    """The name of one call's conversation (a person's texts are all one: "sms")."""
+    """The name of one call's conversation."""
     return f"voice:{short_id(call_sid)}"
 
 
@@ -124,7 +128,8 @@ def _unpack(packed: list, beside: State | None = None) -> State:
 
 @dataclass(frozen=True)
 class Advanced:
-    """The outcome of a step, and whether it was a replay (effects already handed off).
+    """The outcome of a step, and whether it was a replay (effects already handed off) of the
+    latest event, or of an older one (`stale`: the outcome is the current state, with no replies).
 
     `over_limit` counts messages past the sender's rate limit in this window (0 when within it);
     such a message takes no step at all.
@@ -132,6 +137,7 @@ class Advanced:
 
     outcome: Outcome
     replayed: bool = False
+    stale: bool = False
     over_limit: int = 0
 
 
@@ -143,13 +149,11 @@ class ConversationStore:
         connection: redis.Redis | RedisCluster,
         secret: str,
         ttl: int,
-        prefix: str = "hotline",
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._redis = connection
         self._secret = secret.encode()
         self._ttl = ttl
-        self._prefix = prefix
         self._clock = clock
         self._swap = connection.register_script(_SWAP)
 
@@ -157,22 +161,18 @@ class ConversationStore:
         """A keyed hash of a phone number or call id: stable, short, and not reversible."""
         return hashlib.blake2b(who.encode(), key=self._secret[:64], digest_size=10).hexdigest()
 
-    def key(self, tag: str, name: str) -> str:
-        """A key of the person behind `tag`; all of one person's keys share a cluster slot."""
-        return f"{self._prefix}:{{{tag}}}:{name}"
-
     def opted_out(self, tag: str) -> bool:
         """Whether the person behind `tag` has opted out of texts."""
-        return bool(self._redis.exists(self.key(tag, "optout")))
+        return bool(self._redis.exists(keys.opt_out(tag)))
 
     def record_opt_out(self, tag: str) -> None:
         """Remember an opt-out Twilio told us about (error 21610), until the person opts back in."""
-        self._redis.set(self.key(tag, "optout"), "1")
+        self._redis.set(keys.opt_out(tag), "1")
 
-    def keys(self, conversation: str, who: str) -> list[str]:
+    def conversation_keys(self, conversation: str, who: str) -> list[str]:
         """The key of one of `who`'s conversations, and their opt-out key."""
         tag = self.tag(who)
-        return [self.key(tag, conversation), self.key(tag, "optout")]
+        return [keys.conversation(tag, conversation), keys.opt_out(tag)]
 
     def advance(
         self,
@@ -192,8 +192,8 @@ class ConversationStore:
         With a `rate_limit`, more than that many events a minute from `who` take no step (they
         are counted, so that the caller can answer the first of them only).
         """
-        keys = self.keys(conversation, who)
-        raw, flag = self._redis.mget(keys)
+        names = self.conversation_keys(conversation, who)
+        raw, flag = self._redis.mget(names)
         opted_out, event = flag is not None, short_id(event_id)
         for _ in range(MAX_ATTEMPTS):
             record = Record.decode(_text(raw), opted_out)
@@ -214,16 +214,16 @@ class ConversationStore:
             changed = outcome.state.opted_out != record.state.opted_out
             new_flag = str(int(outcome.state.opted_out)) if changed else ""
             done, raw, exists = self._swap(
-                keys=keys, args=[_text(raw), saved.encode(), self._ttl, new_flag]
+                keys=names, args=[_text(raw), saved.encode(), self._ttl, new_flag]
             )
             opted_out = bool(exists)
             if done:
                 return Advanced(outcome, over_limit=over)
-        raise StoreBusy(f"conversation {keys[0]} kept changing")
+        raise StoreBusy(f"conversation {names[0]} kept changing")
 
     def load(self, conversation: str, who: str) -> State:
         """The saved state of a conversation (a fresh one if there is none)."""
-        raw, flag = self._redis.mget(self.keys(conversation, who))
+        raw, flag = self._redis.mget(self.conversation_keys(conversation, who))
         return Record.decode(_text(raw), flag is not None).state
 
 
@@ -231,7 +231,7 @@ def _replay(record: Record, event: str, step: Callable[[State], Outcome]) -> Adv
     """The same answer as the first time for the latest event; nothing for older ones."""
     if event == record.ids[-1] and record.before_last is not None:
         return Advanced(step(record.before_last), replayed=True)
-    return Advanced(Outcome(record.state), replayed=True)
+    return Advanced(Outcome(record.state), replayed=True, stale=True)
 
 
 def _text(raw: bytes | str | None) -> str:

@@ -1,4 +1,8 @@
-"""The app factory: settings, Redis, content and the blueprints, wired once per process."""
+"""The composition root: Settings in, every connection, store and client out, wired once.
+
+The web app, the RQ jobs, the CLI and the benchmark all get their resources here; nothing else
+opens a connection. It imports no web framework.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ import os
 from dataclasses import dataclass
 
 import redis
-from flask import Flask, current_app
 from redis.backoff import NoBackoff
 from redis.cluster import RedisCluster
 from redis.retry import Retry
@@ -14,17 +17,17 @@ from redis.sentinel import Sentinel
 from rq import Queue
 from rq.serializers import JSONSerializer
 from twilio.request_validator import RequestValidator
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from flows.content import load_flows
 from flows.model import Flows
-from hotline import logs
-from hotline.callbacks import CallbackQueue
-from hotline.failover import MasterWatch
-from hotline.outbox import QUEUE, Outbox
+from hotline.outbound.twilio_rest import TwilioRest
 from hotline.settings import Settings
-from hotline.store import ConversationStore
+from hotline.stores.callbacks import CallbackQueue
+from hotline.stores.conversations import ConversationStore
+from hotline.stores.failover import MasterWatch
+from hotline.stores.staff import StaffDirectory
 
+QUEUE = "hotline"  # the RQ queue's name
 # Redis answers in well under a millisecond; a webhook must not hang waiting for a dead one.
 REDIS_TIMEOUT = 1.0
 TIMEOUTS = {"socket_timeout": REDIS_TIMEOUT, "socket_connect_timeout": REDIS_TIMEOUT}
@@ -32,20 +35,22 @@ TIMEOUTS = {"socket_timeout": REDIS_TIMEOUT, "socket_connect_timeout": REDIS_TIM
 
 @dataclass(frozen=True)
 class Hotline:
-    """The resources every view and job shares."""
+    """The resources every view, job and command shares."""
 
     settings: Settings
     redis: redis.Redis
     flows: Flows
     store: ConversationStore
     callbacks: CallbackQueue
-    outbox: Outbox
+    staff: StaffDirectory
+    queue: Queue
     master: MasterWatch
     validator: RequestValidator
+    twilio: TwilioRest
 
 
 def build_hotline(settings: Settings) -> Hotline:
-    """Connect to Redis, load the content, and build the stores on top.
+    """Connect to Redis, load the content, and build the stores and clients on top.
 
     Conversations may live on their own Redis, a Cluster even (their keys carry hash tags);
     the queue, RQ and staff accounts stay on one Redis (their scripts need one node), which
@@ -57,19 +62,23 @@ def build_hotline(settings: Settings) -> Hotline:
         conversations = RedisCluster.from_url(settings.conversation_redis_url, **TIMEOUTS)
     elif settings.conversation_redis_url:
         conversations = redis.Redis.from_url(settings.conversation_redis_url, **TIMEOUTS)
-    store = ConversationStore(conversations, settings.secret_key, settings.conversation_ttl)
-    queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
-    master = MasterWatch(connection)
     return Hotline(
         settings=settings,
         redis=connection,
         flows=load_flows(),
-        store=store,
+        store=ConversationStore(conversations, settings.secret_key, settings.conversation_ttl),
         callbacks=CallbackQueue(connection, keep_closed=settings.closed_callback_days * 86400),
-        outbox=Outbox(connection, queue, store, master),
-        master=master,
+        staff=StaffDirectory(connection),
+        queue=Queue(QUEUE, connection=connection, serializer=JSONSerializer),
+        master=MasterWatch(connection),
         validator=RequestValidator(settings.twilio_auth_token),
+        twilio=TwilioRest(settings),
     )
+
+
+def from_environment() -> Hotline:
+    """The hotline as the environment configures it (the worker's and the app's default)."""
+    return build_hotline(Settings.from_env(os.environ))
 
 
 def connect_queue(settings: Settings) -> redis.Redis:
@@ -88,36 +97,3 @@ def connect_queue(settings: Settings) -> redis.Redis:
         **TIMEOUTS,
     )
     return redis.Redis(connection_pool=pool)
-
-
-def create_app(settings: Settings | None = None) -> Flask:
-    """Build the hotline's WSGI app (settings from the environment unless given)."""
-    settings = settings or Settings.from_env(os.environ)
-    logs.install()
-    app = Flask(__name__)
-    app.config["SECRET_KEY"] = settings.secret_key
-    if settings.trust_proxy:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
-    app.extensions["hotline"] = build_hotline(settings)
-    from hotline import webhooks
-    from hotline.dashboard import init_dashboard
-
-    app.register_blueprint(webhooks.bp)
-    app.session_interface = webhooks.SessionsButForWebhooks()
-    init_dashboard(app, settings)
-    app.add_url_rule("/healthz", "healthz", healthz)
-    return app
-
-
-def healthz() -> tuple[str, int]:
-    """For a load balancer: 200 while this process can reach its Redis, else 503."""
-    try:
-        hotline().redis.ping()
-    except redis.RedisError:
-        return "redis unreachable\n", 503
-    return "ok\n", 200
-
-
-def hotline() -> Hotline:
-    """The current app's shared resources."""
-    return current_app.extensions["hotline"]

@@ -1,7 +1,7 @@
 """CallbackQueue: call-back requests in Redis, filed once, claimed by one social worker at a time.
 
-Each request is a hash `hotline:cb:req:<id>`; open ones are indexed in a sorted set by request
-time, closed ones by closing time (for the purge); `hotline:cb:person:<tag>` points at a
+Each request is a hash (`keys.callback`); open ones are indexed in a sorted set by request
+time, closed ones by closing time (for the purge); `keys.open_callback_of` points at a
 person's open request so that asking again updates it. Every change is one Lua script, so two
 colleagues clicking at once, or a job that runs twice, cannot leave it half-done.
 """
@@ -14,8 +14,7 @@ from enum import StrEnum
 
 import redis
 
-PREFIX = "hotline:cb"
-OPEN, CLOSED = f"{PREFIX}:open", f"{PREFIX}:closed"
+from hotline.stores import keys
 
 
 class Status(StrEnum):
@@ -101,7 +100,7 @@ class CallbackRequest:
 URGENT_HEAD_START = 1e10
 
 # KEYS: new request hash, person pointer, open index.
-# ARGV: id, score, urgent head start, then field/value pairs.
+# ARGV: id, score, urgent head start, the request hashes' key prefix, then field/value pairs.
 # Asking again updates what the person can change (the number, time, voicemail); status, claim
 # and attempts are left alone. The script reads the person's current request by a key it builds
 # itself, so the queue wants a plain Redis (or Sentinel), not a Cluster.
@@ -110,10 +109,10 @@ local UPDATABLE = {number=1, channel=1, lang=1, topic=1, window=1, voicemail=1, 
 if redis.call('EXISTS', KEYS[1]) == 1 then return {ARGV[1], 0} end
 local current = redis.call('GET', KEYS[2])
 if current then
-  local key = 'hotline:cb:req:' .. current
+  local key = ARGV[4] .. current
   local status = redis.call('HGET', key, 'status')
   if status and status ~= 'closed' then
-    for i = 4, #ARGV, 2 do
+    for i = 5, #ARGV, 2 do
       local name, value = ARGV[i], ARGV[i + 1]
       if UPDATABLE[name] or (name == 'urgent' and value == '1') then
         redis.call('HSET', key, name, value)
@@ -126,7 +125,7 @@ if current then
     return {current, 0}
   end
 end
-for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
 redis.call('SET', KEYS[2], ARGV[1])
 return {ARGV[1], 1}
@@ -196,34 +195,34 @@ class CallbackQueue:
         """
         request_id = hashlib.sha256(filing_key.encode()).hexdigest()[:12]
         values = {**request.__dict__, "id": request_id, "status": Status.OPEN.value}
-        args: list[object] = [request_id, _score(request), URGENT_HEAD_START]
+        args: list[object] = [request_id, _score(request), URGENT_HEAD_START, keys.CALLBACK_PREFIX]
         for name, value in values.items():
             args += [name, _text(value)]
-        keys = [_key(request_id), f"{PREFIX}:person:{request.person}", OPEN]
-        found, created = self._file(keys=keys, args=args)
+        names = [keys.callback(request_id), keys.open_callback_of(request.person), keys.CALLBACKS_OPEN]
+        found, created = self._file(keys=names, args=args)
         return found.decode(), bool(created)
 
     def get(self, request_id: str) -> CallbackRequest | None:
         """One request, or None."""
-        raw = self._redis.hgetall(_key(request_id))
+        raw = self._redis.hgetall(keys.callback(request_id))
         return CallbackRequest.from_hash(raw) if raw else None
 
     def waiting(self, now: float) -> list[CallbackRequest]:
         """Open and claimed requests: urgent first, then oldest first; ones to retry later last."""
-        ids = [i.decode() for i in self._redis.zrange(OPEN, 0, -1)]
+        ids = [i.decode() for i in self._redis.zrange(keys.CALLBACKS_OPEN, 0, -1)]
         with self._redis.pipeline(transaction=False) as pipe:
             for request_id in ids:
-                pipe.hgetall(_key(request_id))
+                pipe.hgetall(keys.callback(request_id))
             found = [CallbackRequest.from_hash(raw) for raw in pipe.execute() if raw]
         return sorted(found, key=lambda r: (r.not_before > now, not r.urgent, r.requested_at))
 
     def count_waiting(self) -> int:
         """How many requests are not yet closed."""
-        return int(self._redis.zcard(OPEN))
+        return int(self._redis.zcard(keys.CALLBACKS_OPEN))
 
     def claim(self, request_id: str, user: str, now: float) -> CallbackRequest:
         """Take a request for `now + lease`; exactly one of two colleagues clicking at once wins."""
-        answer = self._claim(keys=[_key(request_id)], args=[user, now, now + self.lease_seconds])
+        answer = self._claim(keys=[keys.callback(request_id)], args=[user, now, now + self.lease_seconds])
         return self._after(request_id, answer)
 
     def release(self, request_id: str, user: str, now: float) -> CallbackRequest:
@@ -238,11 +237,11 @@ class CallbackQueue:
 
     def purge(self, now: float) -> int:
         """Delete requests closed longer ago than `keep_closed`; how many went."""
-        old = self._redis.zrangebyscore(CLOSED, "-inf", now - self.keep_closed)
+        old = self._redis.zrangebyscore(keys.CALLBACKS_CLOSED, "-inf", now - self.keep_closed)
         if old:
             with self._redis.pipeline() as pipe:
-                pipe.delete(*[_key(i.decode()) for i in old])
-                pipe.zrem(CLOSED, *old)
+                pipe.delete(*[keys.callback(i.decode()) for i in old])
+                pipe.zrem(keys.CALLBACKS_CLOSED, *old)
                 pipe.execute()
         return len(old)
 
@@ -257,7 +256,7 @@ class CallbackQueue:
     ) -> CallbackRequest:
         current = self.get(request_id)
         person = current.person if current else ""
-        keys = [_key(request_id), OPEN, CLOSED, f"{PREFIX}:person:{person}"]
+        names = [keys.callback(request_id), keys.CALLBACKS_OPEN, keys.CALLBACKS_CLOSED, keys.open_callback_of(person)]
         args = [
             user,
             now,
@@ -268,7 +267,7 @@ class CallbackQueue:
             request_id,
             int(release),
         ]
-        return self._after(request_id, self._close(keys=keys, args=args))
+        return self._after(request_id, self._close(keys=names, args=args))
 
     def _after(self, request_id: str, answer: bytes) -> CallbackRequest:
         result = answer.decode()
@@ -281,9 +280,6 @@ class CallbackQueue:
             raise UnknownRequest(request_id)
         return found
 
-
-def _key(request_id: str) -> str:
-    return f"{PREFIX}:req:{request_id}"
 
 
 def _score(request: CallbackRequest) -> float:

@@ -1,0 +1,1 @@
+"""The `hotline` command (`hotline.cli.main`), one module per group of subcommands."""

@@ -1,0 +1,20 @@
+"""The `hotline` command: its groups, each defined in a module of its own."""
+
+from __future__ import annotations
+
+import click
+
+from hotline.cli.callbacks import callbacks
+from hotline.cli.content import content
+from hotline.cli.run import run
+from hotline.cli.simulate import call, sms
+from hotline.cli.staff import staff
+
+
+@click.group()
+def main() -> None:
+    """The second-opinion hotline."""
+
+
+for command in (run, sms, call, callbacks, staff, content):
+    main.add_command(command)

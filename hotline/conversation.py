@@ -1,0 +1,75 @@
+"""One step of a conversation, with no HTTP: dedupe, rate-limit, step the engine, hand off, save.
+
+`take_step` is what both webhooks call once Twilio's form is parsed (`hotline/inbound.py`); a
+test can call it directly. It costs two Redis round trips on the conversation store (see
+`stores/conversations.py`), plus the outbox's writes when the step has effects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from flows.engine import step
+from flows.model import Channel, EffectKind, Outcome, State, Then
+from flows.voice import prompt, speakable
+from hotline.inbound import Inbound
+from hotline.outbound import outbox
+from hotline.wiring import Hotline
+
+
+@dataclass(frozen=True)
+class Stepped:
+    """What a step came to.
+
+    `replayed`: the event was seen before (its effects were handed off then). `stale`: it was an
+    older event than the conversation's latest, so the outcome says where the person is now.
+    `over_limit` counts texts past the sender's per-minute limit (0 within it): such a text
+    takes no step.
+    """
+
+    outcome: Outcome
+    replayed: bool = False
+    stale: bool = False
+    over_limit: int = 0
+
+
+def take_step(h: Hotline, inbound: Inbound) -> Stepped:
+    """Advance `inbound`'s conversation by its event, atomically, and queue the effects."""
+    office = h.settings.office_hours
+
+    def engine(state: State) -> Outcome:
+        event = inbound.event
+        if inbound.channel is Channel.VOICE:
+            event = replace(event, office_hours=office.describe(state.lang))
+        return step(h.flows, state, event)
+
+    advanced = h.store.advance(
+        inbound.conversation,
+        inbound.who,
+        inbound.event_id,
+        engine,
+        lambda outcome: hand_off(h, outcome, inbound),
+        rate_limit=h.settings.sms_per_minute if inbound.channel is Channel.SMS else 0,
+    )
+    outcome = advanced.outcome
+    if advanced.stale and inbound.channel is Channel.VOICE:
+        here = prompt(h.flows[outcome.state.lang], outcome.state.node, outcome.state.page)
+        outcome = replace(outcome, replies=tuple(speakable(p) for p in here), then=Then.GATHER)
+    return Stepped(outcome, advanced.replayed, advanced.stale, advanced.over_limit)
+
+
+def hand_off(h: Hotline, outcome: Outcome, inbound: Inbound) -> None:
+    """Queue the outcome's effects for the worker, each under a job id stable across retries.
+
+    A part of the fact sheet is texted at most once per call; a call-back request is filed once
+    per step that asked for it.
+    """
+    lang, sid = outcome.state.lang, inbound.sid
+    for effect in outcome.effects:
+        if effect.kind is EffectKind.SEND_TEXT:
+            outbox.send_section(h, inbound.who, lang, effect.arg, f"text-{sid}-{effect.arg}")
+        elif effect.kind is EffectKind.REQUEST_CALLBACK:
+            filing_key = f"{sid}-{outcome.state.steps}"
+            outbox.request_callback(
+                h, inbound.who, inbound.channel, lang, dict(effect.fields), filing_key
+            )

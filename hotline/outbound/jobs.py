@@ -1,0 +1,182 @@
+"""RQ jobs: ids in, safe to run twice, numbers read from Redis rather than passed as arguments."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from functools import cache
+
+import redis
+from rq import get_current_job
+from rq.exceptions import DuplicateJobError
+from rq.registry import FailedJobRegistry
+
+from flows.text import display_number
+from hotline import logs
+from hotline.office import expected_call
+from hotline.outbound.enqueue import enqueue
+from hotline.outbound.twilio_rest import OptedOut, Rejected, TryLater
+from hotline.stores import keys
+from hotline.stores.callbacks import CallbackRequest
+from hotline.wiring import Hotline, from_environment
+
+log = logging.getLogger(__name__)
+MARK_TTL = 7 * 24 * 3600
+ALERT_EVERY = 300  # at most one "requests waiting" alert to staff per five minutes
+
+
+@cache
+def hotline() -> Hotline:
+    """This worker process's resources, built once from the environment."""
+    logs.install()
+    h = from_environment()
+    try:
+        fsync = h.redis.config_get("appendfsync").get("appendfsync")
+    except redis.ResponseError:  # a managed Redis may refuse CONFIG: trust its operators
+        fsync = "always"
+    if fsync != "always":
+        log.warning(
+            "the queue's Redis has appendfsync=%s: a confirmed request could be lost in a crash",
+            fsync,
+        )
+    return h
+
+
+def send_section(tag: str, lang: str, node: str) -> int:
+    """Text the SMS pages of `node` to the person behind `tag`; return how many were sent now.
+
+    Each page is marked once sent, so a retry after a crash resends nothing already delivered
+    to Twilio (a crash between the send and the mark can still repeat that one page).
+    """
+    h = hotline()
+    job_id = get_current_job().id
+    number = h.redis.get(keys.contact(tag))
+    if number is None:
+        return 0
+    sent = 0
+    for page, text in enumerate(h.flows[lang].nodes[node].sms):
+        mark = keys.sent_page(tag, job_id, page)
+        if h.redis.exists(mark):
+            continue
+        if not _text(tag, number.decode(), text):
+            return sent
+        h.redis.set(mark, "1", ex=MARK_TTL)
+        sent += 1
+    return sent
+
+
+def file_callback(tag: str, filing_key: str) -> str:
+    """File a pending call-back request in the queue (once), then confirm it to the person (once).
+
+    The confirmation is sent only after the request is saved, so nobody is told it is in the
+    queue before it is. Returns the request id ('' if there was nothing pending).
+    """
+    h = hotline()
+    pending_key = keys.pending_filing(tag, filing_key)
+    raw = h.redis.get(pending_key)
+    if raw is None:
+        return ""
+    details = json.loads(raw)
+    request = CallbackRequest(id="", person=tag, updated_at=time.time(), **details)
+    with h.master.unmoved():  # behind Sentinel: filed on a master that stays (else retried)
+        request_id, created = h.callbacks.file(filing_key, request)
+    # Staff hear of each request once, even if this job is a retry that found it already filed.
+    if h.redis.set(keys.staff_alerted(tag, request_id), "1", nx=True, ex=MARK_TTL):
+        period = int(time.time() // ALERT_EVERY)  # one alert per period, however many requests
+        enqueue(h.queue, alert_staff, (), f"alert-{period}")
+    mark = keys.confirmed(tag, filing_key)
+    if request.text_to and h.redis.set(mark, "1", nx=True, ex=MARK_TTL):
+        try:
+            _text(tag, request.text_to, _confirmation(h, details))
+        except TryLater:
+            h.redis.delete(mark)
+            raise
+    h.redis.delete(pending_key)
+    _schedule_purge(h)
+    log.info("callback %s filed (%s)", request_id, "new" if created else "updated")
+    return request_id
+
+
+def alert_staff() -> int:
+    """Text on-duty staff how many requests wait, with no personal detail; how many were texted."""
+    h = hotline()
+    waiting = h.callbacks.count_waiting()
+    if not waiting:
+        return 0
+    text = f"CancerCare hotline: {waiting} call back request(s) waiting. Open the dashboard."
+    return sum(_text(h.store.tag(n), n, text) for n in h.settings.staff_alert_numbers)
+
+
+def final_notice(request_id: str) -> bool:
+    """After the last unanswered attempt, text the person who asked how to reach a social worker.
+
+    The text goes to the asker's own phone, never to another number they gave us to call (a
+    shared phone must not learn of a cancer diagnosis from us).
+    """
+    h = hotline()
+    request = h.callbacks.get(request_id)
+    if request is None:
+        return False
+    if not request.text_to:
+        return False
+    flow = h.flows.get(request.lang) or h.flows["en"]
+    return _text(request.person, request.text_to, flow.text("callback_missed"))
+
+
+def purge() -> int:
+    """Delete closed requests and failed jobs past their retention; schedule the next purge."""
+    h = hotline()
+    now = time.time()
+    removed = h.callbacks.purge(now)
+    FailedJobRegistry(queue=h.queue).cleanup(int(now))
+    _schedule_purge(h)
+    log.info("purged %d closed request(s)", removed)
+    return removed
+
+
+def _schedule_purge(h: Hotline) -> None:
+    """Make sure one purge is scheduled for tomorrow (a deterministic id keeps it to one)."""
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    with contextlib.suppress(DuplicateJobError):
+        h.queue.enqueue_at(tomorrow, purge, job_id=f"purge-{tomorrow:%Y-%m-%d}", unique=True)
+
+
+def _confirmation(h: Hotline, details: dict) -> str:
+    flow = h.flows.get(details["lang"]) or h.flows["en"]
+    when = expected_call(h.settings.office_hours, details["window"], datetime.now(UTC), flow.lang)
+    return flow.text("callback_confirmed", number=display_number(details["number"]), when=when)
+
+
+def _text(tag: str, number: str, body: str) -> bool:
+    """Send one text unless the person opted out or the hourly cap is reached.
+
+    An opt-out Twilio reports (21610) is recorded; a permanent refusal is logged, not retried.
+    """
+    h = hotline()
+    if h.store.opted_out(tag) or not _within_hourly_cap(h):
+        return False
+    try:
+        h.twilio.send_sms(number, body)
+    except OptedOut:
+        h.store.record_opt_out(tag)
+        return False
+    except Rejected as error:  # a landline, an invalid number: retrying cannot help
+        log.warning("text not sent: %s", error)
+        return False
+    return True
+
+
+def _within_hourly_cap(h: Hotline) -> bool:
+    """Count one outbound text against this hour's cap; False (and a warning) once it is spent."""
+    counter = keys.texts_sent(int(time.time() // 3600))
+    with h.redis.pipeline() as pipe:
+        sent, _ = pipe.incr(counter).expire(counter, 7200).execute()
+    if sent > h.settings.texts_per_hour:
+        log.warning(
+            "hourly cap of %d outbound texts reached: text not sent", h.settings.texts_per_hour
+        )
+        return False
+    return True

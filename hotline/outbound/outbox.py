@@ -1,0 +1,71 @@
+"""Hand slow work to the RQ worker, keeping phone numbers out of the jobs' arguments.
+
+A job gets the keyed hash of a person's number (their tag) and ids; whatever personal detail
+it needs waits for it in a short-lived Redis key under that tag.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+
+import redis
+
+from hotline.outbound import jobs
+from hotline.outbound.enqueue import enqueue
+from hotline.settings import can_be_reached
+from hotline.stores import keys
+from hotline.stores.callbacks import CallbackOutcome, CallbackRequest, Status
+from hotline.stores.failover import MasterChanged
+from hotline.wiring import Hotline
+
+# Long enough for a queued job to outlive a worker restart; short, since it is a phone number.
+CONTACT_TTL = 24 * 3600
+
+
+def send_section(h: Hotline, number: str, lang: str, node: str, job_id: str) -> None:
+    """Text `node`'s SMS pages to `number`, once, whatever retries happen (`job_id` is stable)."""
+    tag = h.store.tag(number)
+    h.redis.set(keys.contact(tag), number, ex=CONTACT_TTL)
+    enqueue(h.queue, jobs.send_section, (tag, lang, node), job_id)
+
+
+def request_callback(
+    h: Hotline, number: str, channel: str, lang: str, answers: dict[str, str], filing_key: str
+) -> None:
+    """File a call-back request for `number` (or the number in `answers`) and confirm it.
+
+    `number` is the asker's own (a withheld caller's CallSid stands in for it: such a request
+    always carries the number they typed, and no text is sent). Raises MasterChanged when
+    the request might not last (a failover, no replica): the person then hears that the
+    hotline has a problem, with the social workers' number, and is not told it is in.
+    """
+    tag = h.store.tag(number)
+    details = {
+        "number": answers.get("number") or number,
+        "text_to": number if can_be_reached(number) else "",
+        "channel": channel,
+        "lang": lang,
+        "topic": answers.get("topic", ""),
+        "window": answers.get("window", "any"),
+        "voicemail": answers.get("voicemail") == "yes",
+        "urgent": answers.get("urgent") == "yes",
+        "requested_at": time.time(),
+    }
+    pending = keys.pending_filing(tag, filing_key)
+    try:
+        with h.master.unmoved():
+            h.redis.set(pending, json.dumps(details), ex=CONTACT_TTL)
+            enqueue(h.queue, jobs.file_callback, (tag, filing_key), f"file-{filing_key}")
+    except MasterChanged:
+        # The person hears it did not work: if the job survives, it must find nothing to file.
+        with contextlib.suppress(redis.RedisError):
+            h.redis.delete(pending)
+        raise
+
+
+def after_close(h: Hotline, request: CallbackRequest) -> None:
+    """A request closed after its last unanswered attempt gets a final text saying how to reach us."""
+    if request.status is Status.CLOSED and request.outcome == CallbackOutcome.NO_ANSWER:
+        enqueue(h.queue, jobs.final_notice, (request.id,), f"final-{request.id}")

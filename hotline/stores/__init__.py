@@ -1,0 +1,1 @@
+"""What the hotline keeps in Redis: conversations, call-back requests, staff accounts."""

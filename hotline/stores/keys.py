@@ -1,0 +1,97 @@
+"""Every Redis key the hotline writes, named in one place.
+
+A person's keys carry their tag (a keyed hash of their number, never the number) as a Redis
+Cluster hash tag, so that all of one person's keys share a slot. Nothing here holds a number.
+"""
+
+from __future__ import annotations
+
+ROOT = "hotline"
+
+# Conversations (the conversation store's Redis, which may be a Cluster).
+
+
+def of_person(tag: str, name: str) -> str:
+    """A key of the person behind `tag`: `hotline:{tag}:name`."""
+    return f"{ROOT}:{{{tag}}}:{name}"
+
+
+def conversation(tag: str, name: str) -> str:
+    """One of a person's conversations: "sms", or one call's ("voice:<short call id>")."""
+    return of_person(tag, name)
+
+
+def opt_out(tag: str) -> str:
+    """Set while the person has opted out of texts (kept until they opt back in)."""
+    return of_person(tag, "optout")
+
+
+# Work handed to the worker (the queue's Redis), short-lived.
+
+
+def contact(tag: str) -> str:
+    """The number a job texts, kept for a day so that no job argument holds it."""
+    return of_person(tag, "contact")
+
+
+def pending_filing(tag: str, filing_key: str) -> str:
+    """A call-back request's details, waiting for the job that files it."""
+    return of_person(tag, f"pending:{filing_key}")
+
+
+def sent_page(tag: str, job_id: str, page: int) -> str:
+    """Marks one page of a part as texted by one job (a retry skips it)."""
+    return of_person(tag, f"sent:{job_id}:{page}")
+
+
+def staff_alerted(tag: str, request_id: str) -> str:
+    """Marks that staff heard of a request."""
+    return of_person(tag, f"alerted:{request_id}")
+
+
+def confirmed(tag: str, filing_key: str) -> str:
+    """Marks that a filing's confirmation was texted."""
+    return of_person(tag, f"confirmed:{filing_key}")
+
+
+def texts_sent(hour: int) -> str:
+    """Outbound texts counted in one hour (since the epoch), against the hourly cap."""
+    return f"{ROOT}:sent:{hour}"
+
+
+# The call-back queue (the queue's Redis).
+
+CALLBACKS = f"{ROOT}:cb"
+CALLBACKS_OPEN = f"{CALLBACKS}:open"  # sorted set of open request ids, by request time
+CALLBACKS_CLOSED = f"{CALLBACKS}:closed"  # sorted set of closed ones, by closing time
+CALLBACK_PREFIX = f"{CALLBACKS}:req:"  # a request's hash: this and its id
+
+
+def callback(request_id: str) -> str:
+    """One request's hash."""
+    return CALLBACK_PREFIX + request_id
+
+
+def open_callback_of(person: str) -> str:
+    """The id of a person's open request, if any."""
+    return f"{CALLBACKS}:person:{person}"
+
+
+# Staff accounts (the queue's Redis).
+
+STAFF = f"{ROOT}:staff"
+STAFF_USERNAMES = f"{STAFF}:usernames"
+
+
+def staff_member(username: str) -> str:
+    """One account's hash."""
+    return f"{STAFF}:user:{username}"
+
+
+def staff_failures(username: str) -> str:
+    """Failed log-ins counted for one account."""
+    return f"{STAFF}:failures:{username}"
+
+
+# Failover: a channel nobody listens to, published to before WAIT (see stores/failover.py).
+REPLICATED_CHANNEL = f"{ROOT}:replicated"

@@ -1,0 +1,1 @@
+"""The HTTP edge: the Flask app, Twilio's webhooks and the social workers' dashboard."""

@@ -1,0 +1,40 @@
+"""The app factory, and the WSGI entry point (`hotline.web.app:create_app()`)."""
+
+from __future__ import annotations
+
+import os
+
+import redis
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from hotline import logs
+from hotline.settings import Settings
+from hotline.web import resources, webhooks
+from hotline.web.dashboard import init_dashboard
+from hotline.wiring import build_hotline
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the hotline's WSGI app (settings from the environment unless given)."""
+    settings = settings or Settings.from_env(os.environ)
+    logs.install()
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = settings.secret_key
+    if settings.trust_proxy:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
+    resources.attach(app, build_hotline(settings))
+    app.register_blueprint(webhooks.bp)
+    app.session_interface = webhooks.SessionsButForWebhooks()
+    init_dashboard(app, settings)
+    app.add_url_rule("/healthz", "healthz", healthz)
+    return app
+
+
+def healthz() -> tuple[str, int]:
+    """For a load balancer: 200 while this process can reach its Redis, else 503."""
+    try:
+        resources.hotline().redis.ping()
+    except redis.RedisError:
+        return "redis unreachable\n", 503
+    return "ok\n", 200
