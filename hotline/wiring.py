@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 from redis.backoff import NoBackoff
@@ -85,9 +86,12 @@ def connect_queue(settings: Settings) -> redis.Redis:
     """The queue's Redis: REDIS_URL, or the master the Sentinels name (found again on failover)."""
     if settings.redis_sentinels:
         # No retries: a Sentinel or master that does not answer must fail fast, not for seconds.
-        once = {**TIMEOUTS, "retry": Retry(NoBackoff(), 0)}
+        once: dict[str, Any] = {**TIMEOUTS, "retry": Retry(NoBackoff(), 0)}
         sentinel = Sentinel(settings.redis_sentinels, sentinel_kwargs=once, **once)
-        return sentinel.master_for(settings.redis_sentinel_master, health_check_interval=30)
+        master: redis.Redis = sentinel.master_for(
+            settings.redis_sentinel_master, health_check_interval=30
+        )
+        return master
     # A burst beyond the pool waits briefly for a connection instead of failing at once.
     pool = redis.BlockingConnectionPool.from_url(
         settings.redis_url,

@@ -42,8 +42,10 @@ def imports(path: Path, modules: dict[str, Path] = MODULES) -> set[str]:
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, base] if base else anchor)
-            found.add(base)
-            found |= {f"{base}.{a.name}" for a in node.names if f"{base}.{a.name}" in modules}
+            submodules = {f"{base}.{a.name}" for a in node.names} & modules.keys()
+            found |= submodules
+            if len(submodules) < len(node.names):  # names defined in `base` itself
+                found.add(base)
     return found
 
 

@@ -8,23 +8,16 @@ import json
 import re
 import threading
 import time
-import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import format_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
 
-from flows.segments import measure
+from hotline.dev import twilio_api
 
-API_VERSION = "2010-04-01"
 _ROUTE = re.compile(r"^/2010-04-01/Accounts/([^/]+)/(Messages|Calls)\.json$")
 _KINDS = {"Messages": "message", "Calls": "call"}
-_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
-MAX_BODY = 1600
-MAX_TWIML = 4000
 
 
 @dataclass(frozen=True)
@@ -37,7 +30,7 @@ class Sent:
 
     def get(self, name: str) -> str:
         """First value of form field `name`, or ""."""
-        return _first(self.params, name)
+        return twilio_api.first(self.params, name)
 
 
 @dataclass(frozen=True)
@@ -48,14 +41,6 @@ class Refused:
     status: int
     code: int
     params: dict[str, list[str]]
-
-
-class _Refusal(Exception):
-    """A check failed: answer with Twilio's JSON error."""
-
-    def __init__(self, status: int, code: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 class TwilioStandIn:
@@ -148,16 +133,20 @@ class TwilioStandIn:
         kind = _KINDS[route[2]] if route else ""
         try:
             if not self._authorized(authorization):
-                raise _Refusal(401, 20003, "Authenticate")
+                raise twilio_api.Refusal(401, 20003, "Authenticate")
             if route is None or route[1] != self.account_sid:
-                raise _Refusal(404, 20404, f"The requested resource {path} was not found")
+                raise twilio_api.Refusal(404, 20404, f"The requested resource {path} was not found")
             with self._changed:
                 status, code = self._failures.pop(0) if self._failures else (0, None)
             if status:
                 # Twilio's HTTP-level errors are numbered 20000 + status (20404, 20429, 20500, 20503).
-                raise _Refusal(status, code or 20000 + status, HTTPStatus(status).phrase)
-            resource = self._message(params) if kind == "message" else self._call(params)
-        except _Refusal as refusal:
+                raise twilio_api.Refusal(status, code or 20000 + status, HTTPStatus(status).phrase)
+            resource = (
+                twilio_api.message(self.account_sid, params, self._is_unsubscribed(params))
+                if kind == "message"
+                else twilio_api.call(self.account_sid, params)
+            )
+        except twilio_api.Refusal as refusal:
             with self._changed:
                 self._refused.append(Refused(kind, refusal.status, refusal.code, params))
                 self._changed.notify_all()
@@ -168,9 +157,13 @@ class TwilioStandIn:
                 "status": refusal.status,
             }
         with self._changed:
-            self._sent.append(Sent(kind, resource["sid"], params))
+            self._sent.append(Sent(kind, str(resource["sid"]), params))
             self._changed.notify_all()
         return 201, resource
+
+    def _is_unsubscribed(self, params: dict[str, list[str]]) -> bool:
+        with self._changed:
+            return twilio_api.first(params, "To") in self._unsubscribed
 
     def _authorized(self, header: str) -> bool:
         """True when `header` is HTTP Basic with this account's SID and auth token."""
@@ -180,102 +173,6 @@ class TwilioStandIn:
         except (binascii.Error, UnicodeDecodeError):
             return False
         return scheme.lower() == "basic" and credentials == f"{self.account_sid}:{self.auth_token}"
-
-    def _message(self, params: dict[str, list[str]]) -> dict:
-        """Check a Messages create like Twilio does; return the new Message resource."""
-        to, body = _first(params, "To"), _first(params, "Body")
-        if not to:
-            raise _Refusal(400, 21604, "A 'To' phone number is required.")
-        if not _E164.match(to):
-            # Twilio's message quotes the number, so callers must not log error messages verbatim.
-            raise _Refusal(400, 21211, f"Invalid 'To' Phone Number: {to}")
-        if not (_first(params, "From") or _first(params, "MessagingServiceSid")):
-            raise _Refusal(400, 21603, "A 'From' phone number is required.")
-        if not (body or params.get("MediaUrl") or _first(params, "ContentSid")):
-            raise _Refusal(400, 21602, "Message body is required.")
-        if len(body) > MAX_BODY:
-            raise _Refusal(
-                400, 21617, "The concatenated message body exceeds the 1600 character limit."
-            )
-        with self._changed:
-            if to in self._unsubscribed:
-                raise _Refusal(400, 21610, "Attempt to send to unsubscribed recipient")
-        sid, now = _sid("SM"), _now()
-        path = self._path("Messages", sid)
-        return {
-            "account_sid": self.account_sid,
-            "api_version": API_VERSION,
-            "body": body,
-            "date_created": now,
-            "date_sent": None,
-            "date_updated": now,
-            "direction": "outbound-api",
-            "error_code": None,
-            "error_message": None,
-            "from": _first(params, "From") or None,
-            "messaging_service_sid": _first(params, "MessagingServiceSid") or None,
-            "num_media": str(len(params.get("MediaUrl", []))),
-            "num_segments": str(measure(body).segments),
-            "price": None,
-            "price_unit": "USD",
-            "sid": sid,
-            "status": "queued",
-            "subresource_uris": {"media": f"{path}/Media.json"},
-            "to": to,
-            "uri": f"{path}.json",
-        }
-
-    def _call(self, params: dict[str, list[str]]) -> dict:
-        """Check a Calls create like Twilio does; return the new Call resource."""
-        to, from_ = _first(params, "To"), _first(params, "From")
-        if not to:
-            raise _Refusal(400, 21201, "No 'To' number is specified")
-        if not from_:
-            raise _Refusal(400, 21213, "No 'From' number is specified")
-        if not _E164.match(to):
-            raise _Refusal(400, 21211, f"Invalid 'To' Phone Number: {to}")
-        if not any(_first(params, name) for name in ("Url", "Twiml", "ApplicationSid")):
-            raise _Refusal(400, 21205, "Url parameter is required.")
-        if len(_first(params, "Twiml")) > MAX_TWIML:
-            # Twilio documents the 4000-character limit but no code for it; 21200 is the Calls catch-all.
-            raise _Refusal(400, 21200, "Twiml must be 4000 characters or fewer.")
-        sid, now = _sid("CA"), _now()
-        path = self._path("Calls", sid)
-        return {
-            "account_sid": self.account_sid,
-            "answered_by": None,
-            "api_version": API_VERSION,
-            "caller_name": None,
-            "date_created": now,
-            "date_updated": now,
-            "direction": "outbound-api",
-            "duration": None,
-            "end_time": None,
-            "forwarded_from": None,
-            "from": from_,
-            "from_formatted": from_,
-            "group_sid": None,
-            "parent_call_sid": None,
-            "phone_number_sid": None,
-            "price": None,
-            "price_unit": "USD",
-            "queue_time": "0",
-            "sid": sid,
-            "start_time": None,
-            "status": "queued",
-            "subresource_uris": {
-                "notifications": f"{path}/Notifications.json",
-                "recordings": f"{path}/Recordings.json",
-            },
-            "to": to,
-            "to_formatted": to,
-            "trunk_sid": None,
-            "uri": f"{path}.json",
-        }
-
-    def _path(self, resource: str, sid: str) -> str:
-        """Path of one created resource, without the ".json" Twilio puts on its `uri`."""
-        return f"/{API_VERSION}/Accounts/{self.account_sid}/{resource}/{sid}"
 
 
 class _Server(ThreadingHTTPServer):
@@ -317,18 +214,3 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         """Log nothing: request lines and errors could carry phone numbers."""
-
-
-def _first(params: dict[str, list[str]], name: str) -> str:
-    """First value of form field `name`, or ""."""
-    return params.get(name, [""])[0]
-
-
-def _sid(prefix: str) -> str:
-    """A fresh 34-character SID such as SM followed by 32 hex digits."""
-    return prefix + uuid.uuid4().hex
-
-
-def _now() -> str:
-    """Now in RFC 2822, as Twilio formats dates."""
-    return format_datetime(datetime.now(UTC))

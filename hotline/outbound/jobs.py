@@ -19,7 +19,7 @@ from hotline import logs
 from hotline.office import expected_call
 from hotline.outbound.enqueue import enqueue
 from hotline.outbound.twilio_rest import OptedOut, Rejected, TryLater
-from hotline.stores import keys
+from hotline.stores import decode, keys
 from hotline.stores.callbacks import CallbackRequest
 from hotline.wiring import Hotline, from_environment
 
@@ -52,16 +52,16 @@ def send_section(tag: str, lang: str, node: str) -> int:
     to Twilio (a crash between the send and the mark can still repeat that one page).
     """
     h = hotline()
-    job_id = get_current_job().id
-    number = h.redis.get(keys.contact(tag))
-    if number is None:
+    job = get_current_job()
+    number = decode.text(h.redis.get(keys.contact(tag)))
+    if job is None or not number:
         return 0
     sent = 0
     for page, text in enumerate(h.flows[lang].nodes[node].sms):
-        mark = keys.sent_page(tag, job_id, page)
+        mark = keys.sent_page(tag, job.id, page)
         if h.redis.exists(mark):
             continue
-        if not _text(tag, number.decode(), text):
+        if not _text(tag, number, text):
             return sent
         h.redis.set(mark, "1", ex=MARK_TTL)
         sent += 1
@@ -173,7 +173,9 @@ def _within_hourly_cap(h: Hotline) -> bool:
     """Count one outbound text against this hour's cap; False (and a warning) once it is spent."""
     counter = keys.texts_sent(int(time.time() // 3600))
     with h.redis.pipeline() as pipe:
-        sent, _ = pipe.incr(counter).expire(counter, 7200).execute()
+        pipe.incr(counter)
+        pipe.expire(counter, 7200)
+        sent, _ = pipe.execute()
     if sent > h.settings.texts_per_hour:
         log.warning(
             "hourly cap of %d outbound texts reached: text not sent", h.settings.texts_per_hour

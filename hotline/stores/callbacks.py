@@ -9,12 +9,15 @@ colleagues clicking at once, or a job that runs twice, cannot leave it half-done
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from enum import StrEnum
+from typing import Any
 
 import redis
 
 from hotline.stores import keys
+from hotline.stores.decode import text
 
 
 class Status(StrEnum):
@@ -78,8 +81,8 @@ class CallbackRequest:
         return self.claimed_by if self.status is Status.CLAIMED and self.lease_until > now else ""
 
     @classmethod
-    def from_hash(cls, raw: dict[bytes, bytes]) -> CallbackRequest:
-        values = {k.decode(): v.decode() for k, v in raw.items()}
+    def from_hash(cls, raw: Mapping[Any, Any]) -> CallbackRequest:
+        values = {text(k): text(v) for k, v in raw.items()}
         kwargs: dict[str, object] = {}
         for f in fields(cls):
             value = values.get(f.name, "")
@@ -195,12 +198,12 @@ class CallbackQueue:
         """
         request_id = hashlib.sha256(filing_key.encode()).hexdigest()[:12]
         values = {**request.__dict__, "id": request_id, "status": Status.OPEN.value}
-        args: list[object] = [request_id, _score(request), URGENT_HEAD_START, keys.CALLBACK_PREFIX]
+        args: list[str | float] = [request_id, _score(request), URGENT_HEAD_START, keys.CALLBACK_PREFIX]
         for name, value in values.items():
-            args += [name, _text(value)]
+            args += [name, _field(value)]
         names = [keys.callback(request_id), keys.open_callback_of(request.person), keys.CALLBACKS_OPEN]
         found, created = self._file(keys=names, args=args)
-        return found.decode(), bool(created)
+        return text(found), bool(created)
 
     def get(self, request_id: str) -> CallbackRequest | None:
         """One request, or None."""
@@ -209,7 +212,7 @@ class CallbackQueue:
 
     def waiting(self, now: float) -> list[CallbackRequest]:
         """Open and claimed requests: urgent first, then oldest first; ones to retry later last."""
-        ids = [i.decode() for i in self._redis.zrange(keys.CALLBACKS_OPEN, 0, -1)]
+        ids = [text(i) for i in self._redis.zrange(keys.CALLBACKS_OPEN, 0, -1)]
         with self._redis.pipeline(transaction=False) as pipe:
             for request_id in ids:
                 pipe.hgetall(keys.callback(request_id))
@@ -240,7 +243,7 @@ class CallbackQueue:
         old = self._redis.zrangebyscore(keys.CALLBACKS_CLOSED, "-inf", now - self.keep_closed)
         if old:
             with self._redis.pipeline() as pipe:
-                pipe.delete(*[keys.callback(i.decode()) for i in old])
+                pipe.delete(*[keys.callback(text(i)) for i in old])
                 pipe.zrem(keys.CALLBACKS_CLOSED, *old)
                 pipe.execute()
         return len(old)
@@ -257,7 +260,7 @@ class CallbackQueue:
         current = self.get(request_id)
         person = current.person if current else ""
         names = [keys.callback(request_id), keys.CALLBACKS_OPEN, keys.CALLBACKS_CLOSED, keys.open_callback_of(person)]
-        args = [
+        args: list[str | float] = [
             user,
             now,
             outcome.value,
@@ -269,8 +272,8 @@ class CallbackQueue:
         ]
         return self._after(request_id, self._close(keys=names, args=args))
 
-    def _after(self, request_id: str, answer: bytes) -> CallbackRequest:
-        result = answer.decode()
+    def _after(self, request_id: str, answer: Any) -> CallbackRequest:
+        result = text(answer)
         if result == "taken":
             raise AlreadyClaimed(request_id)
         if result == "notyours":
@@ -286,7 +289,7 @@ def _score(request: CallbackRequest) -> float:
     return request.requested_at - (URGENT_HEAD_START if request.urgent else 0)
 
 
-def _text(value: object) -> str:
+def _field(value: object) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     return str(value.value if isinstance(value, StrEnum) else value)

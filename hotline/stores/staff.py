@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from hotline.settings import E164
 from hotline.stores import keys
+from hotline.stores.decode import text
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,31}$")
 MIN_PASSWORD = 12
@@ -71,11 +72,12 @@ class StaffDirectory:
         name, phone = self._redis.hmget(keys.staff_member(username), "name", "phone")
         if phone is None:
             return None
-        return StaffMember(username, (name or b"").decode(), phone.decode())
+        return StaffMember(username, text(name), text(phone))
 
     def list(self) -> builtins.list[StaffMember]:
         """Every account, by username."""
-        found = (self.get(u.decode()) for u in sorted(self._redis.smembers(keys.STAFF_USERNAMES)))
+        names = sorted(text(u) for u in self._redis.smembers(keys.STAFF_USERNAMES))
+        found = (self.get(username) for username in names)
         return [member for member in found if member is not None]
 
     def verify(self, username: str, password: str) -> StaffMember | None:
@@ -87,7 +89,7 @@ class StaffDirectory:
         if int(self._redis.get(failures) or 0) >= MAX_FAILURES:
             raise TooManyTries(username)
         stored = self._redis.hget(keys.staff_member(username), "password")
-        if check_password_hash(stored.decode() if stored else _DECOY, password) and stored:
+        if check_password_hash(text(stored) or _DECOY, password) and stored:
             self._redis.delete(failures)
             return self.get(username)
         with self._redis.pipeline() as pipe:

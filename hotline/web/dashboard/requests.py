@@ -1,0 +1,141 @@
+"""The call-back queue: see it, claim a request, call the person through Twilio, record how it went."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from hotline.outbound import outbox
+from hotline.outbound.twilio_rest import OptedOut, Rejected, TryLater
+from hotline.stores.callbacks import (
+    AlreadyClaimed,
+    CallbackOutcome,
+    CallbackRequest,
+    NotYours,
+    Status,
+    UnknownRequest,
+)
+from hotline.web import twiml
+from hotline.web.dashboard.blueprint import OUTCOMES, bp, clock
+from hotline.web.dashboard.failed import failed_count
+from hotline.web.resources import hotline
+
+log = logging.getLogger(__name__)
+BRIDGE_GREETING = "Hotline call back. Connecting you now."
+
+
+@bp.get("/")
+def queue() -> str:
+    """The callback queue: urgent first, then oldest first; ones to retry later at the end."""
+    h = hotline()
+    now = time.time()
+    return render_template(
+        "queue.html",
+        requests=h.callbacks.waiting(now),
+        now=now,
+        max_attempts=h.callbacks.max_attempts,
+        failed_count=failed_count(),
+    )
+
+
+@bp.post("/requests/<request_id>/claim")
+def claim(request_id: str) -> ResponseReturnValue:
+    """Take a request: exactly one of two colleagues clicking at once gets it."""
+    user = g.staff.username
+    try:
+        hotline().callbacks.claim(request_id, user, time.time())
+    except AlreadyClaimed:
+        flash("A colleague has just claimed that request.", "error")
+    except UnknownRequest:
+        flash("That request is no longer in the queue.", "error")
+    else:
+        log.info("dashboard: %s claimed call back %s", user, request_id)
+        minutes = hotline().callbacks.lease_seconds // 60
+        flash(f"It is yours for the next {minutes} minutes: call, then record how it went.", "ok")
+    return redirect(url_for("dashboard.queue", _anchor=f"r-{request_id}"))
+
+
+@bp.post("/requests/<request_id>/release")
+def release(request_id: str) -> ResponseReturnValue:
+    """Put a claimed request back in the queue untouched."""
+    user = g.staff.username
+    try:
+        hotline().callbacks.release(request_id, user, time.time())
+    except (NotYours, UnknownRequest):
+        flash("That request is not yours to release.", "error")
+    else:
+        log.info("dashboard: %s released call back %s", user, request_id)
+        flash("Released: it is back in the queue.", "ok")
+    return redirect(url_for("dashboard.queue"))
+
+
+@bp.post("/requests/<request_id>/call")
+def call(request_id: str) -> ResponseReturnValue:
+    """Ring the social worker's phone, then put them through to the person from the hotline's number."""
+    h = hotline()
+    user = g.staff.username
+    back = redirect(url_for("dashboard.queue", _anchor=f"r-{request_id}"))
+    if not h.settings.twilio_phone_number:
+        flash("The hotline has no Twilio number (TWILIO_PHONE_NUMBER), so it cannot call.", "error")
+        return back
+    try:
+        # Claiming again renews the lease, and proves nobody else holds it.
+        held = h.callbacks.claim(request_id, user, time.time())
+    except AlreadyClaimed:
+        flash("A colleague holds that request.", "error")
+        return back
+    except UnknownRequest:
+        flash("That request is no longer in the queue.", "error")
+        return back
+    bridge = twiml.connect(held.number, h.settings.twilio_phone_number, text=BRIDGE_GREETING)
+    try:
+        h.twilio.call(to=g.staff.phone, twiml=bridge)
+    except (TryLater, Rejected, OptedOut) as exc:
+        log.warning("dashboard: call back %s by %s not placed: %s", request_id, user, exc)
+        flash(f"The call could not be placed ({exc}). Try again in a minute.", "error")
+        return back
+    log.info("dashboard: %s is calling back %s", user, request_id)
+    flash(
+        f"Calling your phone (ending {g.staff.phone[-2:]}): answer it and you will be put through.",
+        "ok",
+    )
+    return back
+
+
+@bp.post("/requests/<request_id>/outcome")
+def outcome(request_id: str) -> ResponseReturnValue:
+    """Record how the call went; the outbox sends the closing text when one is due."""
+    h = hotline()
+    user = g.staff.username
+    try:
+        result = CallbackOutcome(request.form.get("outcome", ""))
+    except ValueError:
+        abort(400, "Choose how the call went.")
+    note = request.form.get("note", "").strip()
+    try:
+        closed = h.callbacks.close(request_id, user, result, note, time.time())
+    except NotYours:
+        flash("A colleague holds that request now.", "error")
+        return redirect(url_for("dashboard.queue"))
+    except UnknownRequest:
+        flash("That request is no longer in the queue.", "error")
+        return redirect(url_for("dashboard.queue"))
+    outbox.after_close(h, closed)
+    log.info("dashboard: %s recorded %s for call back %s", user, result, request_id)
+    flash(_recorded(closed, h.callbacks.max_attempts), "ok")
+    return redirect(url_for("dashboard.queue"))
+
+
+def _recorded(closed: CallbackRequest, max_attempts: int) -> str:
+    """What to tell the social worker once an outcome is recorded."""
+    if closed.outcome != CallbackOutcome.NO_ANSWER:
+        return f"Recorded: {OUTCOMES[CallbackOutcome(closed.outcome)]}. The request is closed."
+    if closed.status is Status.CLOSED:
+        return f"Recorded: no answer, attempt {closed.attempts} of {max_attempts}. The request is closed."
+    return (
+        f"Recorded: no answer, attempt {closed.attempts} of {max_attempts}. "
+        f"It comes back to the queue at {clock(closed.not_before)}."
+    )
