@@ -14,7 +14,10 @@ from flows.model import Channel, EffectKind, Outcome, State, Then
 from flows.voice import prompt, speakable
 from hotline.inbound import Inbound
 from hotline.outbound import outbox
+from hotline.stores import keys
 from hotline.wiring import Hotline
+
+EFFECTS_REMEMBERED = 24 * 3600  # seconds an event's effects are known to be queued
 
 
 @dataclass(frozen=True)
@@ -62,8 +65,20 @@ def hand_off(h: Hotline, outcome: Outcome, inbound: Inbound) -> None:
     """Queue the outcome's effects for the worker, each under a job id stable across retries.
 
     A part of the fact sheet is texted at most once per call; a call-back request is filed once
-    per step that asked for it.
+    per step that asked for it. An event's effects are queued once for a day: Twilio's retry,
+    or a replay of a signed webhook, finds them marked and queues nothing again.
     """
+    mark = keys.effect_handed_off(f"{inbound.sid}:{inbound.event_id}")
+    if not h.redis.set(mark, "1", nx=True, ex=EFFECTS_REMEMBERED):
+        return
+    try:
+        _queue(h, outcome, inbound)
+    except Exception:
+        h.redis.delete(mark)  # nothing was promised: a retry of this event must queue it
+        raise
+
+
+def _queue(h: Hotline, outcome: Outcome, inbound: Inbound) -> None:
     lang, sid = outcome.state.lang, inbound.sid
     for effect in outcome.effects:
         if effect.kind is EffectKind.SEND_TEXT:

@@ -63,6 +63,13 @@ class Settings:
     conversation_redis_url: str = ""  # conversations and opt-outs; '' = the same Redis as the queue
     conversation_redis_cluster: bool = False
     closed_callback_days: int = 30
+    twilio_senders: tuple[str, ...] = ()  # the hotline's other numbers (a WhatsApp sender, say)
+    withheld_callbacks_per_hour: int = 10  # call-back requests from calls with no caller ID, in all
+    texts_per_number_hour: int = 3  # texts one number may be sent an hour beyond replies
+
+    def own_numbers(self) -> frozenset[str]:
+        """The numbers people reach the hotline on ('' when TWILIO_PHONE_NUMBER is unset)."""
+        return frozenset({self.twilio_phone_number, *self.twilio_senders} - {""})
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -85,17 +92,18 @@ class Settings:
         for name in ("TWILIO_PHONE_NUMBER", "SOCIAL_WORKER_LINE"):
             if env.get(name) and not E164.match(env[name]):
                 problems.append(f"{name} must be an E.164 number such as +18005551212")
-        alerts = tuple(
-            n.strip() for n in env.get("STAFF_ALERT_NUMBERS", "").split(",") if n.strip()
-        )
-        if any(not E164.match(n) for n in alerts):
-            problems.append("STAFF_ALERT_NUMBERS must be E.164 numbers separated by commas")
+        alerts, senders = _numbers(env, "STAFF_ALERT_NUMBERS"), _numbers(env, "TWILIO_SENDERS")
+        for name, listed in (("STAFF_ALERT_NUMBERS", alerts), ("TWILIO_SENDERS", senders)):
+            if any(not E164.match(n) for n in listed):
+                problems.append(f"{name} must be E.164 numbers separated by commas")
         numbers = {
             name: env.get(name, str(default))
             for name, default in (
                 ("CLOSED_CALLBACK_DAYS", cls.closed_callback_days),
                 ("SMS_PER_MINUTE", cls.sms_per_minute),
                 ("TEXTS_PER_HOUR", cls.texts_per_hour),
+                ("WITHHELD_CALLBACKS_PER_HOUR", cls.withheld_callbacks_per_hour),
+                ("TEXTS_PER_NUMBER_HOUR", cls.texts_per_number_hour),
             )
         }
         problems += [
@@ -135,4 +143,12 @@ class Settings:
             closed_callback_days=int(numbers["CLOSED_CALLBACK_DAYS"]),
             sms_per_minute=int(numbers["SMS_PER_MINUTE"]),
             texts_per_hour=int(numbers["TEXTS_PER_HOUR"]),
+            twilio_senders=senders,
+            withheld_callbacks_per_hour=int(numbers["WITHHELD_CALLBACKS_PER_HOUR"]),
+            texts_per_number_hour=int(numbers["TEXTS_PER_NUMBER_HOUR"]),
         )
+
+
+def _numbers(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated list of numbers from `env`."""
+    return tuple(n.strip() for n in env.get(name, "").split(",") if n.strip())

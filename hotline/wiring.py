@@ -77,6 +77,29 @@ def build_hotline(settings: Settings) -> Hotline:
     )
 
 
+class EvictingRedis(RuntimeError):
+    """A Redis that may evict keys under memory pressure: it could drop a request or an opt-out."""
+
+
+def refuse_evicting_redis(h: Hotline) -> None:
+    """Raise EvictingRedis unless each Redis the hotline writes to has maxmemory-policy noeviction.
+
+    A Redis that cannot be reached, or that refuses CONFIG (some managed ones), is not judged:
+    the first is answered gracefully per request, the second is its operators' to configure.
+    """
+    for role, connection in (("queue", h.redis), ("conversations", h.store.connection)):
+        try:
+            found = connection.config_get("maxmemory-policy")
+        except redis.RedisError:
+            continue
+        policy = found.get("maxmemory-policy") if isinstance(found, dict) else None
+        if policy not in (None, "noeviction"):
+            raise EvictingRedis(
+                f"the {role} Redis has maxmemory-policy {policy}: it could silently drop a "
+                "call-back request or an opt-out. Set `maxmemory-policy noeviction` and start again."
+            )
+
+
 def from_environment() -> Hotline:
     """The hotline as the environment configures it (the worker's and the app's default)."""
     return build_hotline(Settings.from_env(os.environ))

@@ -9,6 +9,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from hotline import settings, wiring  # as modules: RQ reads every upper-case name here as a setting
+from hotline.outbound import jobs
 
 _sentinels = settings.parse_sentinels(os.environ.get("REDIS_SENTINELS", ""))
 if _sentinels:
@@ -22,3 +23,7 @@ if _sentinels:
     }
 else:
     REDIS_URL = os.environ.get("REDIS_URL")
+
+if _sentinels or os.environ.get("REDIS_URL"):
+    # Built once, before RQ forks a work horse for each job; refuses an evicting Redis at start.
+    jobs.hotline()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -27,6 +28,7 @@ def run(host: str, port: int) -> None:
     Without a real Twilio account (TWILIO_API_BASE_URL unset and the dev account SID), outbound
     texts and calls go to a local stand-in for Twilio's API, which prints them here.
     """
+    os.umask(0o077)  # whatever this run and its children write (Redis's files too) is owner-only
     env = dev_environment()
     children: list[subprocess.Popen[bytes]] = []
     redis_server: RedisServer | None = None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 HOME = Path(".hotline")
@@ -31,10 +33,20 @@ def dev_environment() -> dict[str, str]:
     }
     if any(name not in saved for name in defaults):
         saved = {**defaults, **saved}
-        HOME.mkdir(exist_ok=True)
-        DEV_ENV.write_text("".join(f"{k}={v}\n" for k, v in saved.items()))
-        DEV_ENV.chmod(0o600)
+        with owner_only():
+            HOME.mkdir(exist_ok=True)
+            DEV_ENV.write_text("".join(f"{k}={v}\n" for k, v in saved.items()))
     return {**saved, **os.environ}
+
+
+@contextmanager
+def owner_only() -> Iterator[None]:
+    """Files and folders created meanwhile are the owner's alone (umask 077): they hold health data."""
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
 
 
 def local_redis_url(env: dict[str, str]) -> str:

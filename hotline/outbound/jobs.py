@@ -6,6 +6,7 @@ import contextlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
@@ -17,11 +18,12 @@ from rq.registry import FailedJobRegistry
 from flows.text import display_number
 from hotline import logs
 from hotline.office import expected_call
+from hotline.outbound import budget
 from hotline.outbound.enqueue import enqueue
 from hotline.outbound.twilio_rest import OptedOut, Rejected, TryLater
 from hotline.stores import decode, keys
 from hotline.stores.callbacks import CallbackRequest
-from hotline.wiring import Hotline, from_environment
+from hotline.wiring import Hotline, from_environment, refuse_evicting_redis
 
 log = logging.getLogger(__name__)
 MARK_TTL = 7 * 24 * 3600
@@ -30,9 +32,10 @@ ALERT_EVERY = 300  # at most one "requests waiting" alert to staff per five minu
 
 @cache
 def hotline() -> Hotline:
-    """This worker process's resources, built once from the environment."""
+    """This worker process's resources, built once from the environment (see workers/rq_settings)."""
     logs.install()
     h = from_environment()
+    refuse_evicting_redis(h)
     try:
         fsync = h.redis.config_get("appendfsync").get("appendfsync")
     except redis.ResponseError:  # a managed Redis may refuse CONFIG: trust its operators
@@ -90,10 +93,15 @@ def file_callback(tag: str, filing_key: str) -> str:
     mark = keys.confirmed(tag, filing_key)
     if request.text_to and h.redis.set(mark, "1", nx=True, ex=MARK_TTL):
         try:
-            _text(tag, request.text_to, _confirmation(h, details))
+            _text(tag, request.text_to, _confirmation(h, details), reserved=True)
         except TryLater:
             h.redis.delete(mark)
             raise
+        except budget.OverBudget as over:
+            # Filed; the confirmation waits for the next hour's budget (the details with it).
+            h.redis.delete(mark)
+            _later(h, over, file_callback, (tag, filing_key), f"file-{filing_key}")
+            return request_id
     h.redis.delete(pending_key)
     _schedule_purge(h)
     log.info("callback %s filed (%s)", request_id, "new" if created else "updated")
@@ -107,7 +115,14 @@ def alert_staff() -> int:
     if not waiting:
         return 0
     text = f"CancerCare hotline: {waiting} call back request(s) waiting. Open the dashboard."
-    return sum(_text(h.store.tag(n), n, text) for n in h.settings.staff_alert_numbers)
+    sent = 0
+    for number in h.settings.staff_alert_numbers:
+        try:
+            sent += _text(h.store.tag(number), number, text, reserved=True, capped=False)
+        except budget.OverBudget as over:
+            _later(h, over, alert_staff, (), "alert")
+            break
+    return sent
 
 
 def final_notice(request_id: str) -> bool:
@@ -137,6 +152,18 @@ def purge() -> int:
     return removed
 
 
+def _later(
+    h: Hotline, over: budget.OverBudget, job: Callable[..., object], args: tuple[str, ...], name: str
+) -> None:
+    """Run `job` again when the next hour's text budget opens (once, whatever retries happen)."""
+    log.warning("the hour's text budget is spent: a text waits for the next hour")
+    with contextlib.suppress(DuplicateJobError):
+        h.queue.enqueue_at(
+            datetime.fromtimestamp(over.retry_at, UTC), job, *args,
+            job_id=f"{name}-at-{int(over.retry_at)}", unique=True,
+        )  # fmt: skip
+
+
 def _schedule_purge(h: Hotline) -> None:
     """Make sure one purge is scheduled for tomorrow (a deterministic id keeps it to one)."""
     tomorrow = datetime.now(UTC) + timedelta(days=1)
@@ -150,13 +177,21 @@ def _confirmation(h: Hotline, details: dict) -> str:
     return flow.text("callback_confirmed", number=display_number(details["number"]), when=when)
 
 
-def _text(tag: str, number: str, body: str) -> bool:
-    """Send one text unless the person opted out or the hourly cap is reached.
+def _text(tag: str, number: str, body: str, reserved: bool = False, capped: bool = True) -> bool:
+    """Send one text unless the person opted out or a budget is spent (see `budget`).
 
-    An opt-out Twilio reports (21610) is recorded; a permanent refusal is logged, not retried.
+    A `reserved` text (a confirmation, a staff alert) raises OverBudget rather than being
+    dropped. An opt-out Twilio reports (21610) is recorded; a permanent refusal is logged, not
+    retried.
     """
     h = hotline()
-    if h.store.opted_out(tag) or not _within_hourly_cap(h):
+    if h.store.opted_out(tag):
+        return False
+    spent = budget.spend(h.redis, h.settings, tag, reserved, capped)
+    if spent is budget.Spent.HOUR and reserved:
+        raise budget.OverBudget(budget.next_hour())
+    if spent is not budget.Spent.OK:
+        log.warning("text not sent: the %s budget is spent", spent.value)
         return False
     try:
         h.twilio.send_sms(number, body)
@@ -165,20 +200,5 @@ def _text(tag: str, number: str, body: str) -> bool:
         return False
     except Rejected as error:  # a landline, an invalid number: retrying cannot help
         log.warning("text not sent: %s", error)
-        return False
-    return True
-
-
-def _within_hourly_cap(h: Hotline) -> bool:
-    """Count one outbound text against this hour's cap; False (and a warning) once it is spent."""
-    counter = keys.texts_sent(int(time.time() // 3600))
-    with h.redis.pipeline() as pipe:
-        pipe.incr(counter)
-        pipe.expire(counter, 7200)
-        sent, _ = pipe.execute()
-    if sent > h.settings.texts_per_hour:
-        log.warning(
-            "hourly cap of %d outbound texts reached: text not sent", h.settings.texts_per_hour
-        )
         return False
     return True

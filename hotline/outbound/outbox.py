@@ -22,6 +22,11 @@ from hotline.wiring import Hotline
 
 # Long enough for a queued job to outlive a worker restart; short, since it is a phone number.
 CONTACT_TTL = 24 * 3600
+HOUR = 3600
+
+
+class TooManyWithheld(Exception):
+    """Calls with no caller ID have filed as many requests as an hour allows: put them through."""
 
 
 def send_section(h: Hotline, number: str, lang: str, node: str, job_id: str) -> None:
@@ -41,6 +46,8 @@ def request_callback(
     the request might not last (a failover, no replica): the person then hears that the
     hotline has a problem, with the social workers' number, and is not told it is in.
     """
+    if not can_be_reached(number) and not _withheld_may_file(h):
+        raise TooManyWithheld()
     tag = h.store.tag(number)
     details = {
         "number": answers.get("number") or number,
@@ -69,3 +76,13 @@ def after_close(h: Hotline, request: CallbackRequest) -> None:
     """A request closed after its last unanswered attempt gets a final text saying how to reach us."""
     if request.status is Status.CLOSED and request.outcome == CallbackOutcome.NO_ANSWER:
         enqueue(h.queue, jobs.final_notice, (request.id,), f"final-{request.id}")
+
+
+def _withheld_may_file(h: Hotline) -> bool:
+    """Count one filing by a call with no caller ID against the hour's allowance for all of them."""
+    counter = keys.withheld_filings(int(time.time() // HOUR))
+    with h.redis.pipeline() as pipe:
+        pipe.incr(counter)
+        pipe.expire(counter, 2 * HOUR)
+        filed, _ = pipe.execute()
+    return int(filed) <= h.settings.withheld_callbacks_per_hour

@@ -152,6 +152,7 @@ class ConversationStore:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._redis = connection
+        self.connection = connection
         self._secret = secret.encode()
         self._ttl = ttl
         self._clock = clock

@@ -6,6 +6,8 @@ Cluster hash tag, so that all of one person's keys share a slot. Nothing here ho
 
 from __future__ import annotations
 
+import hashlib
+
 ROOT = "hotline"
 
 # Conversations (the conversation store's Redis, which may be a Cluster).
@@ -95,3 +97,21 @@ def staff_failures(username: str) -> str:
 
 # Failover: a channel nobody listens to, published to before WAIT (see stores/failover.py).
 REPLICATED_CHANNEL = f"{ROOT}:replicated"
+
+
+def texts_to(tag: str, hour: int) -> str:
+    """Texts sent to one person in one hour, against the per-number cap."""
+    return of_person(tag, f"texts:{hour}")
+
+
+def effect_handed_off(event: str) -> str:
+    """Marks that one webhook event's effects were queued (a replay later queues nothing).
+
+    `event` is a MessageSid, or a CallSid and step; it is kept as a 96-bit hash.
+    """
+    return f"{ROOT}:effects:{hashlib.blake2b(event.encode(), digest_size=12).hexdigest()}"
+
+
+def withheld_filings(hour: int) -> str:
+    """Call-back requests filed in one hour by calls with no caller ID, in all."""
+    return f"{ROOT}:withheld:{hour}"

@@ -12,7 +12,10 @@ from hotline import logs
 from hotline.settings import Settings
 from hotline.web import resources, webhooks
 from hotline.web.dashboard import init_dashboard
-from hotline.wiring import build_hotline
+from hotline.wiring import build_hotline, refuse_evicting_redis
+
+# Twilio's webhooks are a few kilobytes; anything larger is refused (413) before it is parsed.
+MAX_BODY = 64 * 1024
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -21,9 +24,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     logs.install()
     app = Flask(__name__)
     app.config["SECRET_KEY"] = settings.secret_key
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     if settings.trust_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
-    resources.attach(app, build_hotline(settings))
+    hotline = build_hotline(settings)
+    refuse_evicting_redis(hotline)
+    resources.attach(app, hotline)
     app.register_blueprint(webhooks.bp)
     app.session_interface = webhooks.SessionsButForWebhooks()
     init_dashboard(app, settings)

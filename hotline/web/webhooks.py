@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import redis
@@ -14,7 +15,9 @@ from flows.voice import speakable
 from hotline import inbound
 from hotline.conversation import take_step
 from hotline.inbound import VoiceRequest
+from hotline.outbound.outbox import TooManyWithheld
 from hotline.stores.conversations import StoreBusy
+from hotline.stores.failover import MasterChanged
 from hotline.web import twiml
 from hotline.web.resources import hotline
 from hotline.web.signature import is_from_twilio
@@ -48,11 +51,22 @@ def require_twilio_signature() -> None:
     sid = h.settings.twilio_account_sid
     if sid and request.form.get("AccountSid") != sid:
         abort(403)
+    if request.path != "/twilio/status" and not _to_us(request.form, h.settings.own_numbers()):
+        abort(403)
     needed = "MessageSid" if request.path == "/twilio/sms" else "CallSid"
     if request.path != "/twilio/status" and not (
         request.form.get(needed) and request.form.get("From")
     ):
         abort(400)
+
+
+def _to_us(form: Mapping[str, str], own: frozenset[str]) -> bool:
+    """Whether a webhook is about a message or call to one of the hotline's own numbers.
+
+    Without TWILIO_PHONE_NUMBER there is nothing to compare with (a development setup).
+    """
+    to = form.get("To") or form.get("Called") or ""
+    return not own or to.rpartition(":")[2] in own  # "whatsapp:+1..." is the number after ':'
 
 
 @bp.post("/sms")
@@ -124,8 +138,10 @@ def answer_anyway(error: Exception) -> Response | HTTPException:
     """Whatever failed, the person still gets a useful answer, never a stack trace or a 500."""
     if isinstance(error, HTTPException):
         return error
-    if isinstance(error, redis.RedisError | StoreBusy):
+    if isinstance(error, redis.RedisError | StoreBusy | MasterChanged):
         log.warning("store unavailable: %s", type(error).__name__)
+    elif isinstance(error, TooManyWithheld):
+        log.warning("call back request refused: the hour's allowance for withheld numbers is used")
     else:
         log.exception("webhook failed")
     flow = hotline().flows["en"]
