@@ -1,4 +1,4 @@
-"""The floor app for `bench/run.py`: a bare Flask route answering every webhook with constant TwiML.
+"""The floor app for `python -m bench`: a bare Flask route answering every webhook with constant TwiML.
 
 No signature check, no form parsing, no Redis: what gunicorn plus Flask cost on their own, served
 with the same gunicorn flags as the hotline, so the hotline's throughput can be given as a share

@@ -21,14 +21,18 @@ class RedisServer:
 
     `durable` keeps an append-only file flushed on every write (a request is confirmed only
     once it is on disk), as `hotline run` wants; otherwise nothing is saved, as tests want.
+    `log` receives the server's output (discarded without one).
     """
 
-    def __init__(self, folder: Path, durable: bool = False, *extra: str) -> None:
+    def __init__(
+        self, folder: Path, durable: bool = False, *extra: str, log: Path | None = None
+    ) -> None:
         self.folder = folder.resolve()
         self.socket = self.folder / "redis.sock"
         self.url = f"unix://{self.socket}"
         self._durable = durable
         self._extra = extra
+        self._log = log
         self.process: subprocess.Popen[bytes] | None = None
 
     def argv(self) -> list[str]:
@@ -48,7 +52,11 @@ class RedisServer:
     def start(self, timeout: float = 15.0) -> str:
         """Start it and wait until it answers; its URL."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(self.argv(), stdout=subprocess.DEVNULL)
+        if self._log is None:
+            self.process = subprocess.Popen(self.argv(), stdout=subprocess.DEVNULL)
+        else:
+            with self._log.open("ab") as out:
+                self.process = subprocess.Popen(self.argv(), stdout=out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         client = redis.Redis.from_url(self.url)
         while True:

@@ -1,0 +1,1 @@
+"""The hotline's benchmark, run as `python -m bench`: method, options and figures in README.md."""
