@@ -85,6 +85,7 @@ def _queue(h: Hotline, outcome: Outcome, inbound: Inbound) -> None:
             outbox.send_section(h, inbound.who, lang, effect.arg, f"text-{sid}-{effect.arg}")
         elif effect.kind is EffectKind.REQUEST_CALLBACK:
             filing_key = f"{sid}-{outcome.state.steps}"
+            fields = dict(effect.fields)
             outbox.request_callback(
-                h, inbound.who, inbound.channel, lang, dict(effect.fields), filing_key
+                h, inbound.who, inbound.channel, lang, fields, filing_key, inbound.verified
             )

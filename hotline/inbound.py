@@ -18,6 +18,8 @@ from flows.model import Channel, Event, EventKind
 from hotline.settings import can_be_reached
 from hotline.stores.conversations import SMS_CONVERSATION, call_conversation
 
+FAILED_VERIFICATION = "TN-Validation-Failed"  # StirVerstat's prefix for a caller ID that failed
+
 
 class VoiceRequest(StrEnum):
     """Which of a call's requests arrived (the query string of /twilio/voice/step says)."""
@@ -43,7 +45,8 @@ class Inbound:
     `who` is the person's number, or a withheld caller's CallSid (such a call is its own
     person, for state and requests); `conversation` names which of their conversations this
     is; `event_id` recognises a repeat; `sid` (a MessageSid or CallSid, never a number) keys the
-    effects the step hands off.
+    effects the step hands off. `verified` is False for a caller ID that failed STIR/SHAKEN
+    verification: it may be spoofed, so it is texted nothing and changes no open request.
     """
 
     channel: Channel
@@ -52,6 +55,7 @@ class Inbound:
     event_id: str
     sid: str
     event: Event
+    verified: bool = True
 
 
 def sms(form: Mapping[str, str]) -> Inbound:
@@ -67,6 +71,8 @@ def voice(form: Mapping[str, str], request: VoiceRequest, step: str, office_open
     """One request of a call; `step` is the `n` its URL carried ('' for the call's first)."""
     caller, call_sid = form.get("From", ""), form.get("CallSid", "")
     reachable = can_be_reached(caller)
+    # Twilio's STIR/SHAKEN verdict; most calls carry none, and are taken at their word.
+    verified = not form.get("StirVerstat", "").startswith(FAILED_VERIFICATION)
     kind, suffix = _KINDS[request]
     event = Event(
         Channel.VOICE,
@@ -75,12 +81,13 @@ def voice(form: Mapping[str, str], request: VoiceRequest, step: str, office_open
         confidence=_confidence(form.get("Confidence", "")),
         kind=kind,
         dial_status=form.get("DialCallStatus", ""),
-        can_text=reachable,
+        can_text=reachable and verified,
         office_open=office_open,
     )
     event_id = suffix if request is VoiceRequest.CALL else f"{step}{suffix}"
     who = caller if reachable else call_sid
-    return Inbound(Channel.VOICE, who, call_conversation(call_sid), event_id, call_sid, event)
+    conversation = call_conversation(call_sid)
+    return Inbound(Channel.VOICE, who, conversation, event_id, call_sid, event, verified)
 
 
 def _confidence(raw: str) -> float | None:

@@ -101,7 +101,7 @@ def file(
         "requested_at": at,
         "updated_at": at,
     }
-    request_id, _ = queue.file(f"file-{number}", CallbackRequest(**{**values, **fields}))
+    request_id = queue.file(f"file-{number}", CallbackRequest(**{**values, **fields})).id
     return request_id
 
 

@@ -83,9 +83,13 @@ def file_callback(tag: str, filing_key: str) -> str:
     if raw is None:
         return ""
     details = json.loads(raw)
+    may_change = details.pop("may_change", True)
     request = CallbackRequest(id="", person=tag, updated_at=time.time(), **details)
     with h.master.unmoved():  # behind Sentinel: filed on a master that stays (else retried)
-        request_id, created = h.callbacks.file(filing_key, request)
+        filed = h.callbacks.file(filing_key, request, may_change)
+    request_id = filed.id
+    if filed.changed_from:  # told once, even if this job is retried
+        enqueue(h.queue, tell_of_change, (filed.id, filing_key), f"changed-{filing_key}")
     # Staff hear of each request once, even if this job is a retry that found it already filed.
     if h.redis.set(keys.staff_alerted(tag, request_id), "1", nx=True, ex=MARK_TTL):
         period = int(time.time() // ALERT_EVERY)  # one alert per period, however many requests
@@ -104,8 +108,26 @@ def file_callback(tag: str, filing_key: str) -> str:
             return request_id
     h.redis.delete(pending_key)
     _schedule_purge(h)
-    log.info("callback %s filed (%s)", request_id, "new" if created else "updated")
+    log.info("callback %s filed (%s)", request_id, "new" if filed.created else "updated")
     return request_id
+
+
+def tell_of_change(request_id: str, filing_key: str) -> bool:
+    """Text the phone that first asked (never the new number) that the number to call changed.
+
+    A request's number never changes silently: whoever changed it, its asker hears of it.
+    """
+    h = hotline()
+    held = h.callbacks.get(request_id)
+    if held is None or not held.text_to:
+        return False
+    flow = h.flows.get(held.lang) or h.flows["en"]
+    notice = flow.text("callback_changed", number=display_number(held.number))
+    try:
+        return _text(h.store.tag(held.text_to), held.text_to, notice, reserved=True)
+    except budget.OverBudget as over:
+        _later(h, over, tell_of_change, (request_id, filing_key), f"changed-{filing_key}")
+        return False
 
 
 def alert_staff() -> int:
@@ -153,7 +175,11 @@ def purge() -> int:
 
 
 def _later(
-    h: Hotline, over: budget.OverBudget, job: Callable[..., object], args: tuple[str, ...], name: str
+    h: Hotline,
+    over: budget.OverBudget,
+    job: Callable[..., object],
+    args: tuple[str, ...],
+    name: str,
 ) -> None:
     """Run `job` again when the next hour's text budget opens (once, whatever retries happen)."""
     log.warning("the hour's text budget is spent: a text waits for the next hour")

@@ -37,12 +37,21 @@ def send_section(h: Hotline, number: str, lang: str, node: str, job_id: str) -> 
 
 
 def request_callback(
-    h: Hotline, number: str, channel: str, lang: str, answers: dict[str, str], filing_key: str
+    h: Hotline,
+    number: str,
+    channel: str,
+    lang: str,
+    answers: dict[str, str],
+    filing_key: str,
+    verified: bool = True,
 ) -> None:
     """File a call-back request for `number` (or the number in `answers`) and confirm it.
 
     `number` is the asker's own (a withheld caller's CallSid stands in for it: such a request
-    always carries the number they typed, and no text is sent). Raises MasterChanged when
+    always carries the number they typed, and no text is sent). A caller ID that failed
+    verification (not `verified`) is texted nothing and cannot change an open request; it
+    can file one. Raises TooManyWithheld past the hour's allowance for withheld numbers, and
+    MasterChanged when
     the request might not last (a failover, no replica): the person then hears that the
     hotline has a problem, with the social workers' number, and is not told it is in.
     """
@@ -51,7 +60,8 @@ def request_callback(
     tag = h.store.tag(number)
     details = {
         "number": answers.get("number") or number,
-        "text_to": number if can_be_reached(number) else "",
+        "text_to": number if can_be_reached(number) and verified else "",
+        "may_change": verified,
         "channel": channel,
         "lang": lang,
         "topic": answers.get("topic", ""),

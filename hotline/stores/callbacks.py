@@ -48,6 +48,16 @@ class UnknownRequest(KeyError):
 
 
 @dataclass(frozen=True)
+class Filed:
+    """What filing did: the request now holding it, whether it is new, and the number it was to
+    call before this filing changed it ('' if it did not)."""
+
+    id: str
+    created: bool
+    changed_from: str = ""
+
+
+@dataclass(frozen=True)
 class CallbackRequest:
     """One person's request to be called back: only what a social worker needs."""
 
@@ -63,6 +73,7 @@ class CallbackRequest:
     requested_at: float
     updated_at: float
     text_to: str = ""  # the asker's own number, for texts about the request ('' if withheld)
+    first_number: str = ""  # the number first asked for, when a later request changed it
     attempts: int = 0
     status: Status = Status.OPEN
     claimed_by: str = ""
@@ -103,21 +114,35 @@ class CallbackRequest:
 URGENT_HEAD_START = 1e10
 
 # KEYS: new request hash, person pointer, open index.
-# ARGV: id, score, urgent head start, the request hashes' key prefix, then field/value pairs.
-# Asking again updates what the person can change (the number, time, voicemail); status, claim
-# and attempts are left alone. The script reads the person's current request by a key it builds
+# ARGV: id, score, urgent head start, the request hashes' key prefix, '1' if the asker may change
+# an open request, then field/value pairs.
+# Asking again updates what the person can change (the time, voicemail, and the number: the
+# first number stays on the request beside the new one, and its id is returned so that the
+# asker's phone is told); status, claim and attempts are left alone. Returns {id, created,
+# number changed from}. The script reads the person's current request by a key it builds
 # itself, so the queue wants a plain Redis (or Sentinel), not a Cluster.
 _FILE = """
-local UPDATABLE = {number=1, channel=1, lang=1, topic=1, window=1, voicemail=1, updated_at=1}
-if redis.call('EXISTS', KEYS[1]) == 1 then return {ARGV[1], 0} end
+local UPDATABLE = {channel=1, lang=1, topic=1, window=1, voicemail=1, updated_at=1}
+if redis.call('EXISTS', KEYS[1]) == 1 then return {ARGV[1], 0, ''} end
 local current = redis.call('GET', KEYS[2])
 if current then
   local key = ARGV[4] .. current
   local status = redis.call('HGET', key, 'status')
   if status and status ~= 'closed' then
-    for i = 5, #ARGV, 2 do
+    if ARGV[5] ~= '1' then return {current, 0, ''} end
+    local changed = ''
+    for i = 6, #ARGV, 2 do
       local name, value = ARGV[i], ARGV[i + 1]
-      if UPDATABLE[name] or (name == 'urgent' and value == '1') then
+      if name == 'number' then
+        local old = redis.call('HGET', key, 'number')
+        if old ~= value then
+          if (redis.call('HGET', key, 'first_number') or '') == '' then
+            redis.call('HSET', key, 'first_number', old)
+          end
+          redis.call('HSET', key, 'number', value)
+          changed = old
+        end
+      elseif UPDATABLE[name] or (name == 'urgent' and value == '1') then
         redis.call('HSET', key, name, value)
       end
     end
@@ -125,13 +150,13 @@ if current then
       local since = tonumber(redis.call('HGET', key, 'requested_at'))
       redis.call('ZADD', KEYS[3], since - tonumber(ARGV[3]), current)
     end
-    return {current, 0}
+    return {current, 0, changed}
   end
 end
-for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
 redis.call('SET', KEYS[2], ARGV[1])
-return {ARGV[1], 1}
+return {ARGV[1], 1, ''}
 """
 
 # KEYS: request hash. ARGV: user, now, lease_until.
@@ -191,19 +216,25 @@ class CallbackQueue:
         self._claim = connection.register_script(_CLAIM)
         self._close = connection.register_script(_CLOSE)
 
-    def file(self, filing_key: str, request: CallbackRequest) -> tuple[str, bool]:
+    def file(self, filing_key: str, request: CallbackRequest, may_change: bool = True) -> Filed:
         """File `request` once per `filing_key`; a person's open request is updated, not doubled.
 
-        Returns the id of the request now holding it and whether it is new.
+        An asker who may not change an open request (a caller ID that failed verification)
+        leaves it as it is.
         """
         request_id = hashlib.sha256(filing_key.encode()).hexdigest()[:12]
         values = {**request.__dict__, "id": request_id, "status": Status.OPEN.value}
-        args: list[str | float] = [request_id, _score(request), URGENT_HEAD_START, keys.CALLBACK_PREFIX]
+        args: list[str | float] = [request_id, _score(request), URGENT_HEAD_START]
+        args += [keys.CALLBACK_PREFIX, "1" if may_change else "0"]
         for name, value in values.items():
             args += [name, _field(value)]
-        names = [keys.callback(request_id), keys.open_callback_of(request.person), keys.CALLBACKS_OPEN]
-        found, created = self._file(keys=names, args=args)
-        return text(found), bool(created)
+        names = [
+            keys.callback(request_id),
+            keys.open_callback_of(request.person),
+            keys.CALLBACKS_OPEN,
+        ]
+        found, created, changed_from = self._file(keys=names, args=args)
+        return Filed(text(found), bool(created), text(changed_from))
 
     def get(self, request_id: str) -> CallbackRequest | None:
         """One request, or None."""
@@ -225,7 +256,9 @@ class CallbackQueue:
 
     def claim(self, request_id: str, user: str, now: float) -> CallbackRequest:
         """Take a request for `now + lease`; exactly one of two colleagues clicking at once wins."""
-        answer = self._claim(keys=[keys.callback(request_id)], args=[user, now, now + self.lease_seconds])
+        answer = self._claim(
+            keys=[keys.callback(request_id)], args=[user, now, now + self.lease_seconds]
+        )
         return self._after(request_id, answer)
 
     def release(self, request_id: str, user: str, now: float) -> CallbackRequest:
@@ -259,7 +292,12 @@ class CallbackQueue:
     ) -> CallbackRequest:
         current = self.get(request_id)
         person = current.person if current else ""
-        names = [keys.callback(request_id), keys.CALLBACKS_OPEN, keys.CALLBACKS_CLOSED, keys.open_callback_of(person)]
+        names = [
+            keys.callback(request_id),
+            keys.CALLBACKS_OPEN,
+            keys.CALLBACKS_CLOSED,
+            keys.open_callback_of(person),
+        ]
         args: list[str | float] = [
             user,
             now,
@@ -282,7 +320,6 @@ class CallbackQueue:
         if result == "gone" or found is None:
             raise UnknownRequest(request_id)
         return found
-
 
 
 def _score(request: CallbackRequest) -> float:
