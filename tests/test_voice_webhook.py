@@ -193,6 +193,7 @@ def test_a_retried_step_gets_the_same_answer_and_no_second_step(settings) -> Non
         "CallSid": call.call_sid,
         "AccountSid": ACCOUNT_SID,
         "From": call.number,
+        "To": "+15005550006",
         "Digits": "2",
     }
     first = post_signed(client, "/twilio/voice/step?n=1", params)
@@ -206,7 +207,12 @@ def test_a_retried_step_gets_the_same_answer_and_no_second_step(settings) -> Non
 
 def test_forged_voice_requests_get_403(settings) -> None:
     client = make_app(settings).test_client()
-    params = {"CallSid": "CA" + "1" * 32, "AccountSid": ACCOUNT_SID, "From": "+15551230002"}
+    params = {
+        "CallSid": "CA" + "1" * 32,
+        "AccountSid": ACCOUNT_SID,
+        "From": "+15551230002",
+        "To": "+15005550006",
+    }
     assert client.post("/twilio/voice", data=params).status_code == 403
     assert post_signed(client, "/twilio/voice", params, token="wrong").status_code == 403
     assert post_signed(client, "/twilio/voice/step?n=1", params).status_code == 200
@@ -218,7 +224,12 @@ def test_forged_voice_requests_get_403(settings) -> None:
 
 def test_redis_down_still_answers_200_with_a_way_to_a_person(settings) -> None:
     client = make_app(settings, redis_url="redis://127.0.0.1:1/0").test_client()
-    params = {"CallSid": "CA" + "2" * 32, "AccountSid": ACCOUNT_SID, "From": "+15551230002"}
+    params = {
+        "CallSid": "CA" + "2" * 32,
+        "AccountSid": ACCOUNT_SID,
+        "From": "+15551230002",
+        "To": "+15005550006",
+    }
     for path in ("/twilio/voice", "/twilio/voice/step?n=3", "/twilio/voice/step?n=3&silence=1"):
         response = post_signed(client, path, params)
         assert response.status_code == 200 and response.mimetype == "text/xml"
