@@ -45,8 +45,8 @@ def budget_lines(flows: Flows) -> Iterator[Line]:
         for name, text in voice_prompts(flow):
             seconds = spoken_seconds(text)
             figures = f"{len(speakable(text).split())} words, {seconds:.0f} s"
-            breach = f"over {VOICE_MAX_SECONDS:.0f} s" if seconds > VOICE_MAX_SECONDS else ""
-            yield Line(lang, Channel.VOICE, name, figures, breach)
+            over = f"over {VOICE_MAX_SECONDS:.0f} s" if seconds > VOICE_MAX_SECONDS else ""
+            yield Line(lang, Channel.VOICE, name, figures, over)
 
 
 def transcript(flows: Flows) -> str:

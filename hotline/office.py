@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -102,7 +103,7 @@ WINDOWS = {
     "evening": (time(17), time.max),
     "any": (time(0), time.max),
 }
-_WHEN = {
+_WHEN: dict[str, dict[str, Any]] = {
     "en": {
         "today": {
             "morning": "this morning",
@@ -163,7 +164,7 @@ def expected_call(office: OfficeHours, window: str, now: datetime, lang: str) ->
     return words["unknown"]
 
 
-def _when(words: dict, window: str, offset: int, day: date, close: str, lang: str) -> str:
+def _when(words: dict[str, Any], window: str, offset: int, day: date, close: str, lang: str) -> str:
     if offset == 0:
         return words["today"][window].format(close=close)
     name = (
