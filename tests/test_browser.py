@@ -80,7 +80,7 @@ def file(queue: CallbackQueue, number: str, at: float, urgent: bool = False) -> 
         id="", person=f"p{number}", number=number, channel="voice", lang="en", topic="find",
         window="afternoon", voicemail=True, urgent=urgent, requested_at=at, updated_at=at,
     )  # fmt: skip
-    return queue.file(f"file-{number}", request)[0]
+    return queue.file(f"file-{number}", request).id
 
 
 def submit(browser: WebDriver, button: WebElement) -> None:

@@ -55,7 +55,7 @@ def file(queue: CallbackQueue, number: str, at: float, urgent: bool = False) -> 
         id="", person=f"p{number}", number=number, channel="sms", lang="en", topic="find",
         window="evening", voicemail=True, urgent=urgent, requested_at=at, updated_at=at,
     )  # fmt: skip
-    return queue.file(f"file-{number}", request)[0]
+    return queue.file(f"file-{number}", request).id
 
 
 def test_staff_add_asks_for_the_password_twice_without_showing_it(
