@@ -44,7 +44,6 @@ _COMMANDS = (
 )  # fmt: skip
 _NEGATIONS = frozenset({"NO", "NOT", "DONT", "NEVER"})
 OFFER_TALK_KEY, OFFER_CALLBACK_KEY = "1", "2"
-
 _PHONE = re.compile(r"\b(?:1[ -])?\d{3}[ -]\d{3}[ -]\d{4}\b")
 # Keys said as words, in either language: "two" and "dos" both mean 2.
 _NUMBER_WORDS = {
