@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from flows.content import CONTENT_DIR, load_flows, parse_flow
-from flows.model import Channel, Flows
+from flows.model import Channel, Flows, SwitchLanguage
 from flows.sms import page_text
 from flows.validate import REQUIRED_KEYWORDS, REQUIRED_TEXTS, ContentError, spoken_seconds, validate
 
@@ -85,10 +85,14 @@ def test_shipped_content_loads() -> None:
 def test_each_main_menu_offers_the_other_language_on_key_9() -> None:
     flows = load_flows()
     for lang, other in (("en", "es"), ("es", "en")):
-        [option] = [o for o in flows[lang].nodes["main"].options if o.target == "@lang"]
-        assert (option.key, option.set, option.channel) == ("9", f"lang={other}", "")
+        [option] = [
+            o for o in flows[lang].nodes["main"].options if isinstance(o.target, SwitchLanguage)
+        ]
+        assert (option.key, option.target, option.set, option.channel) == (
+            "9", SwitchLanguage(other), None, None
+        )  # fmt: skip
         others = [n for n in flows[lang].nodes.values() if n.id != "main"]
-        assert all(o.target != "@lang" for n in others for o in n.options)
+        assert all(not isinstance(o.target, SwitchLanguage) for n in others for o in n.options)
 
 
 def test_unchanged_copy_is_valid() -> None:
@@ -375,7 +379,7 @@ def test_each_language_alone_is_refused_for_offering_the_other() -> None:
 def test_a_language_option_must_offer_another_language_with_content(offered: str) -> None:
     """'es' offering 'es' is no switch; 'fr' has no content; '' names no language."""
     data = es()
-    data["nodes"]["main"]["options"][-1]["set"] = f"lang={offered}"
+    data["nodes"]["main"]["options"][-1]["target"] = f"@lang:{offered}"
     message = problems(data)
     assert f"es: main option 9 offers a language there is no content for: {offered!r}" in message
     assert "en: main option 9" not in message

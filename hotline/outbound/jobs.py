@@ -14,6 +14,7 @@ from rq import get_current_job
 from rq.exceptions import DuplicateJobError
 from rq.registry import FailedJobRegistry
 
+from flows.model import Channel
 from flows.text import display_number
 from hotline import logs
 from hotline.office import expected_call
@@ -80,7 +81,8 @@ def file_callback(tag: str, filing_key: str) -> str:
     if raw is None:
         return ""
     details = json.loads(raw)
-    request = CallbackRequest(id="", person=tag, updated_at=time.time(), **details)
+    fields = {**details, "channel": Channel(details["channel"])}
+    request = CallbackRequest(id="", person=tag, updated_at=time.time(), **fields)
     with h.master.unmoved():  # behind Sentinel: filed on a master that stays (else retried)
         request_id, created = h.callbacks.file(filing_key, request)
     # Staff hear of each request once, even if this job is a retry that found it already filed.
@@ -146,7 +148,7 @@ def _schedule_purge(h: Hotline) -> None:
 
 def _confirmation(h: Hotline, details: dict) -> str:
     flow = h.flows.get(details["lang"]) or h.flows["en"]
-    when = expected_call(h.settings.office_hours, details["window"], datetime.now(UTC), flow.lang)
+    when = expected_call(h.settings.office_hours, details["window"], datetime.now(UTC), flow)
     return flow.text("callback_confirmed", number=display_number(details["number"]), when=when)
 
 

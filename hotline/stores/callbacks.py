@@ -14,6 +14,7 @@ from enum import StrEnum
 
 import redis
 
+from flows.model import Channel
 from hotline.stores import keys
 
 
@@ -51,7 +52,7 @@ class CallbackRequest:
     id: str
     person: str  # keyed hash of the person's own number: finds their open request
     number: str  # the number to call
-    channel: str
+    channel: Channel
     lang: str
     topic: str
     window: str
@@ -64,7 +65,7 @@ class CallbackRequest:
     status: Status = Status.OPEN
     claimed_by: str = ""
     lease_until: float = 0.0
-    outcome: str = ""
+    outcome: CallbackOutcome | None = None
     note: str = ""
     closed_at: float = 0.0
     not_before: float = 0.0
@@ -91,6 +92,10 @@ class CallbackRequest:
                 kwargs[f.name] = int(value or 0)
             elif f.type == "Status":
                 kwargs[f.name] = Status(value or "open")
+            elif f.type == "Channel":
+                kwargs[f.name] = Channel(value or "sms")
+            elif f.type == "CallbackOutcome | None":
+                kwargs[f.name] = CallbackOutcome(value) if value else None
             else:
                 kwargs[f.name] = value
         return cls(**kwargs)  # type: ignore[arg-type]
@@ -287,6 +292,8 @@ def _score(request: CallbackRequest) -> float:
 
 
 def _text(value: object) -> str:
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return "1" if value else "0"
     return str(value.value if isinstance(value, StrEnum) else value)

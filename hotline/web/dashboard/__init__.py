@@ -24,6 +24,7 @@ from rq.job import Job
 from rq.registry import FailedJobRegistry
 from rq.serializers import JSONSerializer
 
+from flows.model import GoTo
 from hotline.display import age, clock_in
 from hotline.logs import redact
 from hotline.outbound import outbox
@@ -47,8 +48,6 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="
 SESSION_LIFETIME = timedelta(hours=12)  # one working day; then log in again
 FAILED_SHOWN = 100
 BRIDGE_GREETING = "Hotline call back. Connecting you now."
-LANGUAGES = {"en": "English", "es": "Spanish"}
-WINDOWS = {"morning": "Morning", "afternoon": "Afternoon", "evening": "Evening", "any": "Any time"}
 CHANNELS = {"sms": "text", "voice": "phone call"}
 OUTCOMES = {
     CallbackOutcome.REACHED: "Reached",
@@ -125,10 +124,16 @@ def clock(moment: float | datetime | None) -> str:
 def topic(node_id: str) -> str:
     """A part of the fact sheet by the menu label that leads to it ('find': 'Find a doctor')."""
     flow = hotline().flows.get("en")
-    labels = (
-        {o.target: o.label for node in flow.nodes.values() for o in node.options} if flow else {}
-    )
+    options = [o for node in flow.nodes.values() for o in node.options] if flow else []
+    labels = {o.target.node: o.label for o in options if isinstance(o.target, GoTo)}
     return labels.get(node_id, node_id)
+
+
+def window_labels() -> dict[str, str]:
+    """The best times to call, by the labels of the English call-back options ('morning': 'Morning')."""
+    flow = hotline().flows.get("en")
+    options = [o for node in flow.nodes.values() for o in node.options] if flow else []
+    return {o.set.window.value: o.label for o in options if o.set and o.set.window}
 
 
 @bp.context_processor
@@ -137,8 +142,8 @@ def page_globals() -> dict[str, object]:
     return {
         "csrf_token": csrf.token,
         "staff": g.get("staff"),
-        "languages": LANGUAGES,
-        "windows": WINDOWS,
+        "languages": {lang: flow.name for lang, flow in hotline().flows.items()},
+        "windows": window_labels(),
         "channels": CHANNELS,
         "outcomes": OUTCOMES,
     }
@@ -306,7 +311,7 @@ def _failed_job(job: Job) -> FailedJob:
 def _recorded(closed: CallbackRequest, max_attempts: int) -> str:
     """What to tell the social worker once an outcome is recorded."""
     if closed.outcome != CallbackOutcome.NO_ANSWER:
-        return f"Recorded: {OUTCOMES[CallbackOutcome(closed.outcome)]}. The request is closed."
+        return f"Recorded: {OUTCOMES[closed.outcome]}. The request is closed."
     if closed.status is Status.CLOSED:
         return f"Recorded: no answer, attempt {closed.attempts} of {max_attempts}. The request is closed."
     return (
