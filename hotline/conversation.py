@@ -40,7 +40,9 @@ def take_step(h: Hotline, inbound: Inbound) -> Stepped:
     def engine(state: State) -> Outcome:
         event = inbound.event
         if inbound.channel is Channel.VOICE:
-            event = replace(event, office_hours=office.describe(h.flows[state.lang]))
+            # In the caller's language (a state saved under older content starts in the first).
+            flow = h.flows.get(state.lang) or next(iter(h.flows.values()))
+            event = replace(event, office_hours=office.describe(flow))
         return step(h.flows, state, event)
 
     advanced = h.store.advance(

@@ -78,7 +78,7 @@ TEXTS = st.one_of(
               st.integers(min_value=50, max_value=2000)),
 )  # fmt: skip
 OFFICE_WORDS = sorted({
-    OfficeHours.parse(spec, zone).describe(FLOWS[lang])
+    OfficeHours.parse(spec, zone).describe(FLOWS.get(lang, FLOWS["en"]))
     for spec in ("mon-fri 09:00-17:00", "mon-thu 09:00-19:00, fri 09:00-17:00", "",
                  "mon-sun 00:00-24:00", "sat 10:00-12:30")
     for zone in ("America/New_York", "America/Los_Angeles", "UTC")

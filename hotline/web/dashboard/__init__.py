@@ -24,7 +24,6 @@ from rq.job import Job
 from rq.registry import FailedJobRegistry
 from rq.serializers import JSONSerializer
 
-from flows.model import GoTo
 from hotline.display import age, clock_in
 from hotline.logs import redact
 from hotline.outbound import outbox
@@ -33,13 +32,12 @@ from hotline.settings import Settings
 from hotline.stores.callbacks import (
     AlreadyClaimed,
     CallbackOutcome,
-    CallbackRequest,
     NotYours,
-    Status,
     UnknownRequest,
 )
 from hotline.stores.staff import TooManyTries
 from hotline.web import csrf, twiml
+from hotline.web.dashboard import labels
 from hotline.web.resources import hotline
 
 log = logging.getLogger(__name__)
@@ -48,13 +46,6 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="
 SESSION_LIFETIME = timedelta(hours=12)  # one working day; then log in again
 FAILED_SHOWN = 100
 BRIDGE_GREETING = "Hotline call back. Connecting you now."
-CHANNELS = {"sms": "text", "voice": "phone call"}
-OUTCOMES = {
-    CallbackOutcome.REACHED: "Reached",
-    CallbackOutcome.NO_ANSWER: "No answer",
-    CallbackOutcome.WRONG_NUMBER: "Wrong number",
-    CallbackOutcome.CLOSED: "Closed (no call needed)",
-}
 # Inline styles only, no scripts, nothing from elsewhere; forms post back here alone.
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -123,17 +114,7 @@ def clock(moment: float | datetime | None) -> str:
 @bp.app_template_filter("topic")
 def topic(node_id: str) -> str:
     """A part of the fact sheet by the menu label that leads to it ('find': 'Find a doctor')."""
-    flow = hotline().flows.get("en")
-    options = [o for node in flow.nodes.values() for o in node.options] if flow else []
-    labels = {o.target.node: o.label for o in options if isinstance(o.target, GoTo)}
-    return labels.get(node_id, node_id)
-
-
-def window_labels() -> dict[str, str]:
-    """The best times to call, by the labels of the English call-back options ('morning': 'Morning')."""
-    flow = hotline().flows.get("en")
-    options = [o for node in flow.nodes.values() for o in node.options] if flow else []
-    return {o.set.window.value: o.label for o in options if o.set and o.set.window}
+    return labels.topic(hotline().flows, node_id)
 
 
 @bp.context_processor
@@ -142,10 +123,10 @@ def page_globals() -> dict[str, object]:
     return {
         "csrf_token": csrf.token,
         "staff": g.get("staff"),
-        "languages": {lang: flow.name for lang, flow in hotline().flows.items()},
-        "windows": window_labels(),
-        "channels": CHANNELS,
-        "outcomes": OUTCOMES,
+        "languages": labels.languages(hotline().flows),
+        "windows": labels.windows(hotline().flows),
+        "channels": labels.CHANNELS,
+        "outcomes": labels.OUTCOMES,
     }
 
 
@@ -277,7 +258,8 @@ def outcome(request_id: str) -> Response:
         return redirect(url_for("dashboard.queue"))
     outbox.after_close(h, closed)
     log.info("dashboard: %s recorded %s for call back %s", user, result, request_id)
-    flash(_recorded(closed, h.callbacks.max_attempts), "ok")
+    back_at = clock(closed.not_before)
+    flash(labels.recorded(closed, h.callbacks.max_attempts, back_at), "ok")
     return redirect(url_for("dashboard.queue"))
 
 
@@ -306,15 +288,3 @@ def _failed_job(job: Job) -> FailedJob:
     failed_at = result.created_at if result else job.ended_at
     # A job's exception could quote a number; the page gets the same redaction as the logs.
     return FailedJob(job.id, job.func_name or "?", failed_at, redact(last))
-
-
-def _recorded(closed: CallbackRequest, max_attempts: int) -> str:
-    """What to tell the social worker once an outcome is recorded."""
-    if closed.outcome != CallbackOutcome.NO_ANSWER:
-        return f"Recorded: {OUTCOMES[closed.outcome]}. The request is closed."
-    if closed.status is Status.CLOSED:
-        return f"Recorded: no answer, attempt {closed.attempts} of {max_attempts}. The request is closed."
-    return (
-        f"Recorded: no answer, attempt {closed.attempts} of {max_attempts}. "
-        f"It comes back to the queue at {clock(closed.not_before)}."
-    )
