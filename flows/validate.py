@@ -24,6 +24,22 @@ SMS_MAX_SEGMENTS = 2
 WHEN_MAX = 40  # the longest "when to expect the call" phrase, in any language
 VOICE_MAX_SECONDS = 45.0
 WORDS_PER_SECOND = 150 / 60
+# Texts the host fills in (hotline/office.py): the office hours in words ("Monday to Friday,
+# from 9 AM to 5 PM, New York time"), and when to expect a call back.
+HOST_TEXTS = [
+    "hours",
+    "hours_days",
+    "hours_run",
+    "hours_and",
+    "clock",
+    "clock_midnight",
+    # When to expect a call back, in the confirming text.
+    *(f"when_today_{w}" for w in Window),
+    *(f"when_later_{w}" for w in Window),
+    "when_tomorrow",
+    "when_day",
+    "when_unknown",
+]
 REQUIRED_TEXTS = [
     "slow_down",
     "crisis",
@@ -63,19 +79,7 @@ REQUIRED_TEXTS = [
     "voice_closed",
     "voice_no_answer",
     "unavailable_voice",
-    # The office hours in words (hotline/office.py): "Monday to Friday, from 9 AM to 5 PM, ...".
-    "hours",
-    "hours_days",
-    "hours_run",
-    "hours_and",
-    "clock",
-    "clock_midnight",
-    # When to expect a call back, in the confirming text.
-    *(f"when_today_{w}" for w in Window),
-    *(f"when_later_{w}" for w in Window),
-    "when_tomorrow",
-    "when_day",
-    "when_unknown",
+    *HOST_TEXTS,
 ]
 REQUIRED_KEYWORDS = (
     "start", "menu", "back", "more", "repeat", "talk", "help", "urgent", "crisis", "negation",
@@ -187,19 +191,33 @@ def _flow_problems(flow: Flow) -> Iterator[str]:
 
 
 def _word_problems(flow: Flow) -> Iterator[str]:
+    """The word lists' lengths; the host's texts (office hours, "when") filled in, within budget."""
+    lang = flow.lang
     for name, count in REQUIRED_WORDS.items():
         if len(flow.words[name]) != count:
-            yield f"{flow.lang}: words.{name} needs {count} words, got {len(flow.words[name])}"
-    if len(flow.words["days"]) == REQUIRED_WORDS["days"]:
-        day = max(
-            [flow.text("when_tomorrow")]
-            + [flow.text("when_day", day=d) for d in flow.words["days"]],
-            key=len,
-        )
-        for name in [t for t in REQUIRED_TEXTS if t.startswith("when_")]:
-            when = flow.text(name, day=day, close="12:59 PM")
-            if len(when) > WHEN_MAX:
-                yield f"{flow.lang}: {name} can be {len(when)} characters (budget {WHEN_MAX}): {when!r}"
+            yield f"{lang}: words.{name} needs {count} words, got {len(flow.words[name])}"
+    if any(len(flow.words[name]) != count for name, count in REQUIRED_WORDS.items()):
+        return
+    days = flow.words["days"]
+    sample = {
+        "hour12": "12", "hour24": "23", "minute": "59", "colon_minute": ":59",
+        "meridiem": flow.words["meridiem"][1], "first": days[0], "last": days[-1],
+        "days": days[0], "opens": "9", "closes": "17", "runs": days[0], "city": "New York",
+        "day": days[0], "close": "17",
+    }  # fmt: skip
+    try:
+        for name in HOST_TEXTS:
+            flow.text(name, **sample)
+        close = flow.text("clock", **sample)
+        later = [flow.text("when_day", day=d) for d in days]
+        day = max([flow.text("when_tomorrow"), *later], key=len)
+        whens = {n: flow.text(n, day=day, close=close) for n in HOST_TEXTS if n.startswith("when_")}
+    except (KeyError, IndexError, ValueError) as exc:
+        yield f"{lang}: a text of the office hours or of when to expect a call is malformed: {exc!r}"
+        return
+    for name, when in whens.items():
+        if len(when) > WHEN_MAX:
+            yield f"{lang}: {name} can be {len(when)} characters (budget {WHEN_MAX}): {when!r}"
 
 
 def _shape(target: Target) -> str:

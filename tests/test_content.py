@@ -439,3 +439,60 @@ def test_every_problem_is_listed_at_once() -> None:
     message = problems(data)
     for part in ("SMS doctor[0]", "voice find[0]", "not reachable from main: ['orphan']"):
         assert part in message
+
+
+# word lists, the host's texts, typed options ------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["numbers", "days", "meridiem"])
+def test_missing_word_list(name: str) -> None:
+    data = es()
+    del data["words"][name]
+    assert f"es: missing words.{name}" in problems(data)
+
+
+@pytest.mark.parametrize(("name", "count"), [("numbers", 10), ("days", 7), ("meridiem", 2)])
+def test_a_word_list_needs_its_number_of_words(name: str, count: int) -> None:
+    data = en()
+    data["words"][name] = data["words"][name][:-1]
+    assert f"en: words.{name} needs {count} words, got {count - 1}" in problems(data)
+
+
+def test_a_language_needs_a_name() -> None:
+    data = es()
+    del data["name"]
+    assert "es: missing name" in problems(data)
+
+
+def test_a_when_phrase_over_its_budget_is_refused() -> None:
+    data = es()
+    data["texts"]["when_later_evening"] = "{day} por la noche, a la hora que mejor le venga"
+    assert "es: when_later_evening can be" in problems(data)
+
+
+def test_an_unknown_placeholder_in_the_office_words_is_refused() -> None:
+    data = en()
+    data["texts"]["clock"] = "{hour} {meridiem}"
+    assert "en: a text of the office hours or of when to expect a call is malformed" in problems(
+        data
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("target", "@nowhere"), ("set", "window=noon"), ("set", "colour=red"), ("channel", "fax")],
+)
+def test_an_option_with_an_unknown_action_answer_or_channel_is_malformed(
+    field: str, value: str
+) -> None:
+    data = en()
+    data["nodes"]["social"]["options"][0][field] = value
+    with pytest.raises(ContentError, match="en.toml: malformed content"):
+        parse_flow(data, "en.toml")
+
+
+def test_a_node_asking_something_unknown_is_malformed() -> None:
+    data = en()
+    data["nodes"]["callback"]["asks"] = "colour"
+    with pytest.raises(ContentError, match="en.toml: malformed content"):
+        parse_flow(data, "en.toml")
