@@ -51,6 +51,20 @@ def test_a_record_carries_its_format_and_reads_back_the_same() -> None:
     assert Record.decode(raw, False).state == State(**{**FULL.__dict__, "opted_out": False})
 
 
+FORMS = [CallbackForm(w, v, n) for w in (None, *Window) for v in (None, True, False)
+         for n in ("", "+15552349999")]  # fmt: skip
+
+
+@pytest.mark.parametrize("form", FORMS, ids=repr)
+@pytest.mark.parametrize("topic", ["", "find"])
+def test_every_answer_reads_back_the_same(form: CallbackForm, topic: str) -> None:
+    state = State("en", "callback_voicemail", 0, 9, 1, False, topic, form)
+    for before in (None, state, State("en", "callback", 0, 8), State(topic=topic, form=form)):
+        record = Record(state, ("a",), before, (5, 1))
+        assert Record.decode(record.encode(), False) == record
+        assert Record.decode(first_format(record), False) == record
+
+
 @pytest.mark.parametrize(
     "before",
     [None, State("en", "find", 0, 2, topic="find"), State("en", "main", 0, 1), FULL],

@@ -153,7 +153,7 @@ def _unpack(packed: list[Any], beside: State | None) -> State:
     state = replace(state, crisis=bool(flags & 2), urgent=bool(flags & 4))
     if tail == [1] and beside is not None:
         return replace(state, topic=beside.topic, form=beside.form)
-    topic, window, voicemail, number = [*tail, "", None, None, ""][:4]
+    topic, window, voicemail, number = [*tail, *["", None, None, ""][len(tail) :]]
     form = CallbackForm(
         Window(window) if window else None,
         None if voicemail is None else bool(voicemail),

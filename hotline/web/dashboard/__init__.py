@@ -37,7 +37,8 @@ from hotline.stores.callbacks import (
 )
 from hotline.stores.staff import TooManyTries
 from hotline.web import csrf, twiml
-from hotline.web.dashboard import labels
+from hotline.web.dashboard.labels import CHANNELS, OUTCOMES, languages, recorded, windows
+from hotline.web.dashboard.labels import topic as topic_label
 from hotline.web.resources import hotline
 
 log = logging.getLogger(__name__)
@@ -114,7 +115,7 @@ def clock(moment: float | datetime | None) -> str:
 @bp.app_template_filter("topic")
 def topic(node_id: str) -> str:
     """A part of the fact sheet by the menu label that leads to it ('find': 'Find a doctor')."""
-    return labels.topic(hotline().flows, node_id)
+    return topic_label(hotline().flows, node_id)
 
 
 @bp.context_processor
@@ -123,10 +124,10 @@ def page_globals() -> dict[str, object]:
     return {
         "csrf_token": csrf.token,
         "staff": g.get("staff"),
-        "languages": labels.languages(hotline().flows),
-        "windows": labels.windows(hotline().flows),
-        "channels": labels.CHANNELS,
-        "outcomes": labels.OUTCOMES,
+        "languages": languages(hotline().flows),
+        "windows": windows(hotline().flows),
+        "channels": CHANNELS,
+        "outcomes": OUTCOMES,
     }
 
 
@@ -259,7 +260,7 @@ def outcome(request_id: str) -> Response:
     outbox.after_close(h, closed)
     log.info("dashboard: %s recorded %s for call back %s", user, result, request_id)
     back_at = clock(closed.not_before)
-    flash(labels.recorded(closed, h.callbacks.max_attempts, back_at), "ok")
+    flash(recorded(closed, h.callbacks.max_attempts, back_at), "ok")
     return redirect(url_for("dashboard.queue"))
 
 
