@@ -29,7 +29,9 @@ def test_every_part_is_reachable_and_every_reply_is_cheap(phone: Phone, flows) -
     flow = flows["en"]
     replies = phone.text("OPINION")
     for option in flow.nodes["main"].options:
-        if isinstance(option.target, SwitchLanguage):  # the menu in Spanish, and 9 again for English
+        if isinstance(
+            option.target, SwitchLanguage
+        ):  # the menu in Spanish, and 9 again for English
             spanish = phone.text(option.key)
             assert spanish == [start_text(flows["es"])]
             english = phone.text("9")

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from flows.callback import CALLBACK_NODE
 from flows.content import load_flows
 from flows.engine import step
-from flows.callback import CALLBACK_NODE
 from flows.model import (
     Channel,
     Event,

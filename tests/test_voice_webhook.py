@@ -13,10 +13,10 @@ from rq.serializers import JSONSerializer
 from conftest import ACCOUNT_SID, Phone, post_signed, run_jobs, transport
 from flows.model import SwitchLanguage
 from flows.validate import VOICE_MAX_SECONDS, spoken_seconds
-from hotline.web.app import create_app
-from hotline.office import OfficeHours
 from hotline.dev.phone import Caller
+from hotline.office import OfficeHours
 from hotline.stores.conversations import call_conversation
+from hotline.web.app import create_app
 
 ALWAYS = OfficeHours.parse("mon-sun 00:00-24:00", "UTC")
 NEVER = OfficeHours.parse("", "America/New_York")
@@ -82,7 +82,9 @@ def test_greeting_names_the_service_gives_the_notice_and_the_menu(call: CheckedC
 def test_every_part_of_the_fact_sheet_is_heard(call: CheckedCaller, flows) -> None:
     heard = [call.dial_in()]
     for option in flows["en"].nodes["main"].options:
-        if isinstance(option.target, SwitchLanguage):  # not a part of the fact sheet: the call goes on in Spanish
+        if isinstance(
+            option.target, SwitchLanguage
+        ):  # not a part of the fact sheet: the call goes on in Spanish
             continue
         heard.append(call.press(option.key))
         while "To hear more, press 1." in heard[-1].text:
@@ -105,7 +107,9 @@ def test_star_repeats_and_zero_returns_to_the_menu_from_every_node(
     call.dial_in()
     for option in flows["en"].nodes["main"].options:
         first = call.press(option.key)
-        if isinstance(option.target, SwitchLanguage):  # the whole greeting in Spanish; star repeats its menu
+        if isinstance(
+            option.target, SwitchLanguage
+        ):  # the whole greeting in Spanish; star repeats its menu
             assert first.prompts[0] == flows["es"].text("voice_welcome")
             assert call.press("*").prompts == first.prompts[2:]
             assert call.press("0").prompts == first.prompts[2:]
