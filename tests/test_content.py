@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from flows.content import CONTENT_DIR, load_flows, parse_flow
-from flows.model import Channel, Flows
+from flows.model import Channel, Flows, SwitchLanguage
 from flows.sms import page_text
 from flows.validate import REQUIRED_KEYWORDS, REQUIRED_TEXTS, ContentError, spoken_seconds, validate
 
@@ -85,10 +85,14 @@ def test_shipped_content_loads() -> None:
 def test_each_main_menu_offers_the_other_language_on_key_9() -> None:
     flows = load_flows()
     for lang, other in (("en", "es"), ("es", "en")):
-        [option] = [o for o in flows[lang].nodes["main"].options if o.target == "@lang"]
-        assert (option.key, option.set, option.channel) == ("9", f"lang={other}", "")
+        [option] = [
+            o for o in flows[lang].nodes["main"].options if isinstance(o.target, SwitchLanguage)
+        ]
+        assert (option.key, option.target, option.set, option.channel) == (
+            "9", SwitchLanguage(other), None, None
+        )  # fmt: skip
         others = [n for n in flows[lang].nodes.values() if n.id != "main"]
-        assert all(o.target != "@lang" for n in others for o in n.options)
+        assert all(not isinstance(o.target, SwitchLanguage) for n in others for o in n.options)
 
 
 def test_unchanged_copy_is_valid() -> None:
@@ -375,7 +379,7 @@ def test_each_language_alone_is_refused_for_offering_the_other() -> None:
 def test_a_language_option_must_offer_another_language_with_content(offered: str) -> None:
     """'es' offering 'es' is no switch; 'fr' has no content; '' names no language."""
     data = es()
-    data["nodes"]["main"]["options"][-1]["set"] = f"lang={offered}"
+    data["nodes"]["main"]["options"][-1]["target"] = f"@lang:{offered}"
     message = problems(data)
     assert f"es: main option 9 offers a language there is no content for: {offered!r}" in message
     assert "en: main option 9" not in message
@@ -435,3 +439,60 @@ def test_every_problem_is_listed_at_once() -> None:
     message = problems(data)
     for part in ("SMS doctor[0]", "voice find[0]", "not reachable from main: ['orphan']"):
         assert part in message
+
+
+# word lists, the host's texts, typed options ------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["numbers", "days", "meridiem"])
+def test_missing_word_list(name: str) -> None:
+    data = es()
+    del data["words"][name]
+    assert f"es: missing words.{name}" in problems(data)
+
+
+@pytest.mark.parametrize(("name", "count"), [("numbers", 10), ("days", 7), ("meridiem", 2)])
+def test_a_word_list_needs_its_number_of_words(name: str, count: int) -> None:
+    data = en()
+    data["words"][name] = data["words"][name][:-1]
+    assert f"en: words.{name} needs {count} words, got {count - 1}" in problems(data)
+
+
+def test_a_language_needs_a_name() -> None:
+    data = es()
+    del data["name"]
+    assert "es: missing name" in problems(data)
+
+
+def test_a_when_phrase_over_its_budget_is_refused() -> None:
+    data = es()
+    data["texts"]["when_later_evening"] = "{day} por la noche, a la hora que mejor le venga"
+    assert "es: when_later_evening can be" in problems(data)
+
+
+def test_an_unknown_placeholder_in_the_office_words_is_refused() -> None:
+    data = en()
+    data["texts"]["clock"] = "{hour} {meridiem}"
+    assert "en: a text of the office hours or of when to expect a call is malformed" in problems(
+        data
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("target", "@nowhere"), ("set", "window=noon"), ("set", "colour=red"), ("channel", "fax")],
+)
+def test_an_option_with_an_unknown_action_answer_or_channel_is_malformed(
+    field: str, value: str
+) -> None:
+    data = en()
+    data["nodes"]["social"]["options"][0][field] = value
+    with pytest.raises(ContentError, match="en.toml: malformed content"):
+        parse_flow(data, "en.toml")
+
+
+def test_a_node_asking_something_unknown_is_malformed() -> None:
+    data = en()
+    data["nodes"]["callback"]["asks"] = "colour"
+    with pytest.raises(ContentError, match="en.toml: malformed content"):
+        parse_flow(data, "en.toml")

@@ -11,9 +11,21 @@ import pytest
 
 from flows.content import CONTENT_DIR, load_flows, parse_flow
 from flows.engine import step
-from flows.model import Channel, Event, Flows, Node, Option, Outcome, State
+from flows.model import (
+    Channel,
+    Event,
+    FileRequest,
+    Flows,
+    GoTo,
+    Node,
+    Option,
+    Outcome,
+    SendText,
+    State,
+    SwitchLanguage,
+)
 from flows.sms import no_more_text, page_text, sorry_text, start_text
-from flows.voice import greeting, prompt, speakable
+from flows.voice.prompts import greeting, prompt, speakable
 
 FLOWS = load_flows()
 EN = FLOWS["en"]
@@ -50,7 +62,7 @@ def reply(outcome: Outcome) -> str:
 
 def sms_options(node: Node) -> list[Option]:
     """The options a node offers by text (some may be offered on calls only)."""
-    return [o for o in node.options if getattr(o, "channel", "") in ("", "sms")]
+    return list(node.options_for(Channel.SMS))
 
 
 def tiny_data() -> dict[str, Any]:
@@ -150,19 +162,19 @@ def test_start_word_mid_conversation_goes_to_the_menu() -> None:
 
 @pytest.mark.parametrize(
     "option",
-    [o for o in sms_options(EN.nodes["main"]) if o.target != "@lang"],
-    ids=lambda o: o.target,
+    [o for o in sms_options(EN.nodes["main"]) if isinstance(o.target, GoTo)],
+    ids=lambda o: o.target.node,
 )
 def test_every_main_option_opens_its_part(option) -> None:
     outcome = last(["SECOND", option.key])
-    assert (outcome.state.node, outcome.state.page) == (option.target, 0)
-    assert reply(outcome) == page_text(EN, option.target, 0)
-    assert EN.nodes[option.target].sms[0] in reply(outcome)
+    assert (outcome.state.node, outcome.state.page) == (option.target.node, 0)
+    assert reply(outcome) == page_text(EN, option.target.node, 0)
+    assert EN.nodes[option.target.node].sms[0] in reply(outcome)
 
 
 def test_the_language_option_of_the_main_menu_starts_over_in_spanish() -> None:
-    [option] = [o for o in sms_options(EN.nodes["main"]) if o.target == "@lang"]
-    assert (option.key, option.set) == ("9", "lang=es")
+    [option] = [o for o in sms_options(EN.nodes["main"]) if isinstance(o.target, SwitchLanguage)]
+    assert (option.key, option.target) == ("9", SwitchLanguage("es"))
     outcome = last(["SECOND", option.key])
     assert (outcome.state.lang, outcome.state.node, outcome.state.page) == ("es", "main", 0)
     assert reply(outcome) == start_text(ES)
@@ -175,13 +187,14 @@ def test_every_option_of_every_node_opens_its_target(lang: str) -> None:
         for option in sms_options(node):
             state = State(lang=lang, node=node.id, page=len(node.sms) - 1, steps=5)
             outcome = step(FLOWS, state, sms(option.key))
-            if option.target == "@lang":
-                other = option.set.partition("=")[2]
+            if isinstance(option.target, SwitchLanguage):
+                other = option.target.lang
                 assert other != lang
                 assert outcome.state == State(lang=other, node="main", page=0, steps=6), option
                 assert reply(outcome) == start_text(FLOWS[other])
                 continue
-            target = "callback_done" if option.target == "@callback" else option.target
+            assert isinstance(option.target, GoTo | FileRequest)
+            target = "callback_done" if option.target == FileRequest() else option.target.node
             assert (outcome.state.lang, outcome.state.node, outcome.state.page) == (
                 lang,
                 target,
@@ -447,7 +460,7 @@ def test_state_in_another_language_is_kept() -> None:
     data["texts"] = {k: f"ES {v}" for k, v in data["texts"].items()}
     flows = {"en": parse_flow(tiny_data()), "es": parse_flow(data)}
     outcome = step(flows, State(lang="es", node="a"), sms("MORE"))
-    assert outcome.state == State(lang="es", node="a", page=1, steps=1, answers=(("topic", "a"),))
+    assert outcome.state == State(lang="es", node="a", page=1, steps=1, topic="a")
     assert reply(outcome) == "A two.\nES More footer."
 
 
@@ -510,9 +523,7 @@ def test_nine_on_the_english_menu_switches_a_texter_to_spanish_and_back() -> Non
     assert (find.state.lang, find.state.node) == ("es", "find")
     assert reply(find) == page_text(ES, "find", 0)
     assert reply(menu) == page_text(ES, "main", 0)
-    assert back.state == State(
-        lang="en", node="main", page=0, steps=5, answers=(("topic", "find"),)
-    )
+    assert back.state == State(lang="en", node="main", page=0, steps=5, topic="find")
     assert reply(back) == start_text(EN) and "9 En espanol" in reply(back)
 
 
@@ -532,11 +543,10 @@ def test_nine_away_from_the_main_menu_is_not_a_language_switch_by_text(lang: str
 
 
 def test_the_language_switch_keeps_the_topic_and_leaves_no_lang_answer() -> None:
-    state = State(node="main", steps=4, answers=(("topic", "find"),))
+    state = State(node="main", steps=4, topic="find")
     outcome = step(FLOWS, state, sms("9"))
     assert outcome.state.lang == "es"
-    assert outcome.state.answers == (("topic", "find"),)
-    assert outcome.state.answer("lang") == ""
+    assert outcome.state == replace(state, lang="es", steps=5)
 
 
 @pytest.mark.parametrize("word", ["SEGUNDA", "segunda", "Espanol", "ESPAÑOL", "español!"])
@@ -592,9 +602,7 @@ def test_nine_on_the_english_call_menu_switches_to_spanish_and_back() -> None:
     assert find.replies == tuple(speakable(p) for p in prompt(ES, "find", 0))
     menu = step(FLOWS, find.state, voice_key("0"))
     english = step(FLOWS, menu.state, voice_key("9"))
-    assert english.state == State(
-        lang="en", node="main", page=0, steps=5, answers=(("topic", "find"),)
-    )
+    assert english.state == State(lang="en", node="main", page=0, steps=5, topic="find")
     assert english.replies == spoken_greeting("en")
 
 
@@ -619,5 +627,5 @@ def test_saying_the_other_language_on_the_call_menu_switches_to_it(
 def test_nine_on_a_spanish_or_english_part_still_texts_it(lang: str) -> None:
     outcome = step(FLOWS, State(lang=lang, node="find", steps=1), voice_key("9"))
     assert outcome.state.lang == lang and outcome.state.node == "find"
-    assert [(e.kind.value, e.arg) for e in outcome.effects] == [("send_text", "find")]
+    assert outcome.effects == (SendText("find"),)
     assert outcome.replies[0] == speakable(FLOWS[lang].text("voice_texted"))

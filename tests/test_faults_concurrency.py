@@ -134,7 +134,7 @@ def test_bursts_of_menu_lose_no_update_and_end_where_the_last_text_says(settings
 
     menu = step(FLOWS, State(node="main"), Event(Channel.SMS, text="MENU")).replies
     accepted = Counter(sid[2:10] for sid, r in burst.replies.items() if r == menu)
-    target = FLOWS["en"].nodes["main"].option("1", Channel.SMS).target
+    target = FLOWS["en"].nodes["main"].option("1", Channel.SMS).target.node
     finals = {n: store.load("sms", n) for n in phones}
     lost = {n: (s.steps, 2 + accepted[n[-8:]]) for n, s in finals.items()
             if s.steps != 2 + accepted[n[-8:]]}  # fmt: skip

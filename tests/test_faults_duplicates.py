@@ -23,7 +23,7 @@ from rq.serializers import JSONSerializer
 from conftest import message_bodies, post_signed, run_all, run_jobs, sms_params
 from flows.content import load_flows
 from flows.engine import step
-from flows.model import Channel, EffectKind, Event, State
+from flows.model import Channel, Event, RequestCallback, State
 from hotline.stores.callbacks import CallbackQueue
 from hotline.stores.conversations import REMEMBERED_IDS
 from hotline.web.app import create_app
@@ -89,7 +89,7 @@ def engine_replay(script: tuple[str, ...]) -> tuple[State, list[tuple[str, ...]]
         outcome = step(FLOWS, state, Event(Channel.SMS, text=body))
         state = outcome.state
         replies.append(outcome.replies)
-        filings += sum(e.kind is EffectKind.REQUEST_CALLBACK for e in outcome.effects)
+        filings += sum(isinstance(e, RequestCallback) for e in outcome.effects)
     return state, replies, filings
 
 

@@ -21,7 +21,18 @@ from hypothesis import strategies as st
 
 from flows.content import load_flows
 from flows.engine import step
-from flows.model import Channel, EffectKind, Event, EventKind, Outcome, State, Then
+from flows.model import (
+    CallbackForm,
+    Channel,
+    Event,
+    EventKind,
+    Outcome,
+    RequestCallback,
+    SendText,
+    State,
+    Then,
+    Window,
+)
 from flows.segments import measure
 from flows.text import (
     HELP,
@@ -45,8 +56,6 @@ KEYWORDS = sorted({w for flow in FLOWS.values() for words in flow.keywords.value
 CRISIS = sorted({w for flow in FLOWS.values() for w in flow.keywords.get("crisis", ())})
 START = frozenset(w for flow in FLOWS.values() for w in flow.keywords["start"])
 ASCII_E164_US = re.compile(r"\+1[2-9][0-9]{2}[2-9][0-9]{6}", re.ASCII)
-ANSWERS = ("window", "voicemail", "number", "topic", "crisis", "urgent", "lang")
-CALLBACK_FIELDS = {"window", "voicemail", "number", "topic", "urgent"}
 QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example,
          HealthCheck.filter_too_much]  # fmt: skip
 
@@ -69,7 +78,7 @@ TEXTS = st.one_of(
               st.integers(min_value=50, max_value=2000)),
 )  # fmt: skip
 OFFICE_WORDS = sorted({
-    OfficeHours.parse(spec, zone).describe(lang)
+    OfficeHours.parse(spec, zone).describe(FLOWS.get(lang, FLOWS["en"]))
     for spec in ("mon-fri 09:00-17:00", "mon-thu 09:00-19:00, fri 09:00-17:00", "",
                  "mon-sun 00:00-24:00", "sat 10:00-12:30")
     for zone in ("America/New_York", "America/Los_Angeles", "UTC")
@@ -113,16 +122,16 @@ STATES = st.builds(
                     st.integers(min_value=0, max_value=10**9)),
     misses=st.integers(min_value=0, max_value=6),
     opted_out=st.booleans(),
+    topic=st.one_of(st.sampled_from(["", "find", *NODES]), st.text(max_size=12)),
     # Answers as the engine saves them (a number only ever as E.164, from take_number).
-    answers=st.lists(
-        st.one_of(
-            st.tuples(st.just("number"), st.sampled_from(["+15552349999", "+12125550199"])),
-            st.tuples(st.sampled_from([a for a in ANSWERS if a != "number"]), st.one_of(
-                st.sampled_from(["yes", "no", "morning", "any", "find", *LANGS]),
-                st.text(max_size=12))),
-        ),
-        max_size=4, unique_by=lambda pair: pair[0],
-    ).map(lambda pairs: tuple(sorted(pairs))),
+    form=st.builds(
+        CallbackForm,
+        window=st.one_of(st.none(), st.sampled_from(list(Window))),
+        voicemail=st.one_of(st.none(), st.booleans()),
+        number=st.sampled_from(["", "+15552349999", "+12125550199"]),
+    ),
+    crisis=st.booleans(),
+    urgent=st.booleans(),
 )  # fmt: skip
 CHANNEL_MIX = st.sampled_from(["sms", "voice", "mixed"])
 
@@ -153,14 +162,13 @@ def check_step(before: State, event: Event, outcome: Outcome, stats: Counter) ->
     assert state.misses >= 0
     assert all(isinstance(r, str) and r.strip() for r in outcome.replies), outcome.replies
     for effect in outcome.effects:
-        if effect.kind is EffectKind.SEND_TEXT:
-            assert effect.arg in flow.nodes, effect
+        if isinstance(effect, SendText):
+            assert effect.node in flow.nodes, effect
         else:
-            fields = dict(effect.fields)
-            assert set(fields) <= CALLBACK_FIELDS, effect
-            if "number" in fields:
-                assert ASCII_E164_US.fullmatch(fields["number"]), (event, effect)
-        stats[f"effect {effect.kind.value}"] += 1
+            assert isinstance(effect, RequestCallback), effect
+            if effect.form.number:
+                assert ASCII_E164_US.fullmatch(effect.form.number), (event, effect)
+        stats[f"effect {type(effect).__name__}"] += 1
     if event.channel is Channel.SMS:
         assert outcome.then is Then.REPLY and len(outcome.replies) <= 1
         for reply in outcome.replies:

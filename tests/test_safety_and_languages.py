@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from conftest import Phone, run_jobs, transport
 from flows.content import CONTENT_DIR
 from flows.engine import step
-from flows.model import Channel, Event, State
+from flows.model import Channel, Event, GoTo, State
 from flows.segments import measure
 from flows.text import mentions
 from hotline.cli.main import main
@@ -55,7 +55,7 @@ def test_ordinary_words_do_not_trigger_the_safety_answer(text: str) -> None:
 
 
 def test_a_texter_in_crisis_gets_the_safety_answer_and_keeps_their_place(flows) -> None:
-    state = State(node="find", page=1, steps=4, answers=(("topic", "find"),))
+    state = State(node="find", page=1, steps=4, topic="find")
     outcome = step(flows, state, Event(Channel.SMS, text="I feel suicidal"))
     [reply] = outcome.replies
     assert "911" in reply and "988" in reply and "800-813-4673" in reply and "URGENT" in reply
@@ -121,10 +121,10 @@ def test_a_whole_spanish_conversation_reaches_every_part_by_text(phone: Phone, f
     es = flows["es"]
     replies = phone.text("SEGUNDA")
     for option in es.nodes["main"].options:
-        if option.target.startswith("@"):
+        if not isinstance(option.target, GoTo):
             continue
         replies += phone.text(option.key)
-        replies += [r for _ in es.nodes[option.target].sms[1:] for r in phone.text("MAS")]
+        replies += [r for _ in es.nodes[option.target.node].sms[1:] for r in phone.text("MAS")]
         replies += phone.text("MENU")
     joined = "\n".join(replies)
     for node in es.nodes.values():
@@ -141,7 +141,7 @@ def test_a_whole_spanish_call_reaches_every_part(settings, flows) -> None:
     heard = [call.press("9")]
     assert heard[0].prompts[0] == es.text("voice_welcome")
     for option in es.nodes["main"].options:
-        if option.target.startswith("@"):
+        if not isinstance(option.target, GoTo):
             continue
         heard.append(call.press(option.key))
         while es.text("voice_more") in heard[-1].text:

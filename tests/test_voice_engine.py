@@ -10,21 +10,26 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from flows.callback import CALLBACK_NODE
 from flows.content import load_flows
 from flows.engine import step
-from flows.model import Channel, Effect, EffectKind, Event, EventKind, Option, Outcome, State, Then
-from flows.validate import VOICE_LEADS, VOICE_MAX_SECONDS, spoken_seconds
-from flows.voice import (
-    CALLBACK_NODE,
-    MAX_STEPS,
-    MISSES_BEFORE_OFFER,
-    TALK,
-    greeting,
-    hints,
-    offer,
-    prompt,
-    speakable,
+from flows.model import (
+    Channel,
+    Event,
+    EventKind,
+    GoTo,
+    Option,
+    Outcome,
+    RequestCallback,
+    SendText,
+    State,
+    Talk,
+    Then,
 )
+from flows.validate import VOICE_LEADS, VOICE_MAX_SECONDS, spoken_seconds
+from flows.voice.machine import MAX_STEPS
+from flows.voice.navigation import MISSES_BEFORE_OFFER
+from flows.voice.prompts import greeting, hints, offer, prompt, speakable
 
 FLOWS = load_flows()
 EN = FLOWS["en"]
@@ -195,12 +200,13 @@ def test_stale_or_corrupt_state_restarts_the_call(stale: State) -> None:
 
 @pytest.mark.parametrize(
     "option",
-    [o for o in EN.nodes[ROOT].options_for(Channel.VOICE) if o.target != "@lang"],
+    [o for o in EN.nodes[ROOT].options_for(Channel.VOICE) if isinstance(o.target, GoTo)],
     ids=lambda o: o.key,
 )
 def test_each_main_menu_key_opens_its_part(option: Option) -> None:
     outcome = step(FLOWS, at(ROOT), press(option.key))
-    target = option.target
+    assert isinstance(option.target, GoTo)
+    target = option.target.node
     assert (outcome.state.node, outcome.state.page) == (target, 0)
     assert outcome.replies == page_prompt(target, 0)
     assert outcome.then is Then.GATHER
@@ -522,11 +528,11 @@ def chose(node: str, words: str, option: Option) -> bool:
     said = step(FLOWS, state, say(words))
     if said == step(FLOWS, state, press(option.key)):
         return True
-    return option.target == "social" and said.replies[0] == text("voice_closed", hours=HOURS)
+    return option.target == GoTo("social") and said.replies[0] == text("voice_closed", hours=HOURS)
 
 
 VOICE_OPTIONS = [
-    (n, o) for n in NODES for o in EN.nodes[n].options_for(Channel.VOICE) if o.target != TALK
+    (n, o) for n in NODES for o in EN.nodes[n].options_for(Channel.VOICE) if o.target != Talk()
 ]
 
 
@@ -561,7 +567,7 @@ def test_saying_back_is_not_taken_for_a_call_back(words: str, node: str) -> None
 def test_nine_texts_the_current_part(node: str, page: int) -> None:
     outcome = step(FLOWS, at(node, page), press("9", can_text=True))
     assert "To get this by text, press 9." in " ".join(page_prompt(node, page))
-    assert outcome.effects == (Effect(EffectKind.SEND_TEXT, node),)
+    assert outcome.effects == (SendText(node),)
     assert outcome.replies == (text("voice_texted"), *page_prompt(node, page))
     assert (outcome.state.node, outcome.state.page) == (node, page)
     assert outcome.then is Then.GATHER
@@ -573,7 +579,7 @@ def test_nine_is_offered_exactly_where_it_texts(node: str, page: int) -> None:
     said = " ".join(page_prompt(node, page))
     offered_here = "press 9" in said
     outcome = step(FLOWS, at(node, page), press("9", can_text=True))
-    texted = any(e.kind is EffectKind.SEND_TEXT for e in outcome.effects)
+    texted = any(isinstance(e, SendText) for e in outcome.effects)
     assert offered_here == texted
     if node == ROOT:
         assert "oprima 9" in said and outcome.state.lang == "es"
@@ -584,7 +590,7 @@ def test_nine_is_offered_exactly_where_it_texts(node: str, page: int) -> None:
 
 def test_saying_nine_texts_the_current_part() -> None:
     outcome = step(FLOWS, at("find"), say("nine", can_text=True))
-    assert outcome.effects == (Effect(EffectKind.SEND_TEXT, "find"),)
+    assert outcome.effects == (SendText("find"),)
 
 
 def test_nine_when_the_number_cannot_get_texts_says_so() -> None:
@@ -786,8 +792,8 @@ def check(before: State, outcome: Outcome) -> None:
     assert 0 <= state.page < len(FLOWS[state.lang].nodes[state.node].voice)
     assert state.steps == before.steps + 1
     for effect in outcome.effects:
-        if effect.kind is EffectKind.SEND_TEXT:
-            assert effect.arg in EN.nodes and effect.arg != ROOT and not state.opted_out
+        if isinstance(effect, SendText):
+            assert effect.node in EN.nodes and effect.node != ROOT and not state.opted_out
     if before.lang in FLOWS and state.lang != before.lang:  # the caller chose the other language
         assert (state.node, state.page) == (ROOT, 0) and outcome.then is Then.GATHER
         assert outcome.replies == tuple(speakable(r) for r in greeting(FLOWS[state.lang]))
@@ -837,7 +843,7 @@ DECLINES = [
     (n, o)
     for n in NODES
     for o in EN.nodes[n].options_for(Channel.VOICE)
-    if getattr(o, "set", "") == "voicemail=no"
+    if o.set is not None and o.set.voicemail is False
 ]
 
 
@@ -846,5 +852,5 @@ DECLINES = [
 def test_saying_no_voice_message_never_agrees_to_one(node: str, option: Option, field: str) -> None:
     """'If we should not leave a message' shares more word stems with 'Yes, leave a message'."""
     outcome = step(FLOWS, at(node, last_page(node)), say(getattr(option, field)))
-    given = [*outcome.state.answers, *(f for e in outcome.effects for f in e.fields)]
-    assert ("voicemail", "yes") not in given
+    forms = [e.form for e in outcome.effects if isinstance(e, RequestCallback)]
+    assert all(form.voicemail is not True for form in [outcome.state.form, *forms])

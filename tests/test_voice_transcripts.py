@@ -21,9 +21,9 @@ import pytest
 
 from flows.content import load_flows
 from flows.engine import step
-from flows.model import Channel, Event, EventKind, Outcome, State, Then
+from flows.model import Channel, Event, EventKind, Outcome, SendText, State, Then
 from flows.validate import VOICE_MAX_SECONDS, spoken_seconds
-from flows.voice import speakable
+from flows.voice.prompts import speakable
 
 FLOWS = load_flows()
 EN = FLOWS["en"]
@@ -90,7 +90,10 @@ def check_turn(where: str, turn: dict[str, Any], outcome: Outcome) -> None:
     assert not UNSPEAKABLE.search(said), f"{where}: a number is not spelled out:\n{said}"
     if "then" in turn:
         assert outcome.then is Then(turn["then"]), f"{where}: then is {outcome.then}"
-    effects = [f"{e.kind}:{e.arg}" for e in outcome.effects]
+    effects = [
+        f"send_text:{e.node}" if isinstance(e, SendText) else "request_callback:"
+        for e in outcome.effects
+    ]
     assert effects == turn.get("effects", []), f"{where}: effects {effects}"
     for name, value in turn.get("state", {}).items():
         assert getattr(outcome.state, name) == value, (

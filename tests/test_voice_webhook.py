@@ -11,6 +11,7 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from conftest import ACCOUNT_SID, Phone, post_signed, run_jobs, transport
+from flows.model import SwitchLanguage
 from flows.validate import VOICE_MAX_SECONDS, spoken_seconds
 from hotline.dev.phone import Caller
 from hotline.office import OfficeHours
@@ -81,7 +82,9 @@ def test_greeting_names_the_service_gives_the_notice_and_the_menu(call: CheckedC
 def test_every_part_of_the_fact_sheet_is_heard(call: CheckedCaller, flows) -> None:
     heard = [call.dial_in()]
     for option in flows["en"].nodes["main"].options:
-        if option.target == "@lang":  # not a part of the fact sheet: the call goes on in Spanish
+        if isinstance(
+            option.target, SwitchLanguage
+        ):  # not a part of the fact sheet: the call goes on in Spanish
             continue
         heard.append(call.press(option.key))
         while "To hear more, press 1." in heard[-1].text:
@@ -104,7 +107,9 @@ def test_star_repeats_and_zero_returns_to_the_menu_from_every_node(
     call.dial_in()
     for option in flows["en"].nodes["main"].options:
         first = call.press(option.key)
-        if option.target == "@lang":  # the whole greeting in Spanish; star repeats its menu
+        if isinstance(
+            option.target, SwitchLanguage
+        ):  # the whole greeting in Spanish; star repeats its menu
             assert first.prompts[0] == flows["es"].text("voice_welcome")
             assert call.press("*").prompts == first.prompts[2:]
             assert call.press("0").prompts == first.prompts[2:]
@@ -165,14 +170,14 @@ def test_social_worker_by_speech_and_a_completed_transfer_ends_the_call(settings
     assert heard.dialed == SOCIAL_WORKER_LINE and heard.ended
 
 
-def test_outside_office_hours_the_caller_hears_the_hours(call: CheckedCaller) -> None:
+def test_outside_office_hours_the_caller_hears_the_hours(call: CheckedCaller, flows) -> None:
     call.dial_in()
     call.press("5")
     heard = call.press("2")
     assert not heard.dialed
     assert "not available right now" in heard.text and "Monday" not in heard.text
     hours = OfficeHours.parse("mon-fri 09:00-17:00", "America/New_York", "")
-    assert hours.describe("en") == "Monday to Friday, from 9 AM to 5 PM, New York time"
+    assert hours.describe(flows["en"]) == "Monday to Friday, from 9 AM to 5 PM, New York time"
 
 
 def test_no_call_can_loop_forever(call: CheckedCaller) -> None:

@@ -9,8 +9,8 @@ from functools import lru_cache
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from flows.model import Flow, Outcome, Then
-from flows.voice import hints
+from flows.model import Asks, Flow, Outcome, Then
+from flows.voice.prompts import hints
 
 GATHER_TIMEOUT = 6  # seconds of silence before a <Gather> gives up (Twilio's default is 5)
 NUMBER_TIMEOUT = 10  # people look up or read out a number: give them longer between keys
@@ -121,7 +121,7 @@ class DialTo:
 
 def _listening(flow: Flow, node_id: str) -> dict[str, object]:
     """How a <Gather> listens at this node: one key or a few words; keys up to # for a number."""
-    if flow.nodes[node_id].asks == "number":
+    if flow.nodes[node_id].asks is Asks.NUMBER:
         return {"input": "dtmf", "finish_on_key": "#", "timeout": NUMBER_TIMEOUT}
     return {
         "input": "dtmf speech",

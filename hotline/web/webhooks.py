@@ -11,7 +11,7 @@ from flask import Blueprint, Flask, Request, Response, abort, request, url_for
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
-from flows.voice import speakable
+from flows.voice.prompts import speakable
 from hotline import inbound
 from hotline.conversation import take_step
 from hotline.inbound import VoiceRequest

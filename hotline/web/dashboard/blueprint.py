@@ -9,22 +9,14 @@ from flask.typing import ResponseReturnValue
 
 from hotline.display import age, clock_in
 from hotline.settings import Settings
-from hotline.stores.callbacks import CallbackOutcome
 from hotline.web import csrf
+from hotline.web.dashboard.labels import CHANNELS, OUTCOMES, languages, windows
+from hotline.web.dashboard.labels import topic as topic_label
 from hotline.web.resources import hotline
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates")
 
 SESSION_LIFETIME = timedelta(hours=12)  # one working day; then log in again
-LANGUAGES = {"en": "English", "es": "Spanish"}
-WINDOWS = {"morning": "Morning", "afternoon": "Afternoon", "evening": "Evening", "any": "Any time"}
-CHANNELS = {"sms": "text", "voice": "phone call"}
-OUTCOMES = {
-    CallbackOutcome.REACHED: "Reached",
-    CallbackOutcome.NO_ANSWER: "No answer",
-    CallbackOutcome.WRONG_NUMBER: "Wrong number",
-    CallbackOutcome.CLOSED: "Closed (no call needed)",
-}
 # Inline styles only, no scripts, nothing from elsewhere; forms post back here alone.
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -83,11 +75,7 @@ def clock(moment: float | datetime | None) -> str:
 @bp.app_template_filter("topic")
 def topic(node_id: str) -> str:
     """A part of the fact sheet by the menu label that leads to it ('find': 'Find a doctor')."""
-    flow = hotline().flows.get("en")
-    labels = (
-        {o.target: o.label for node in flow.nodes.values() for o in node.options} if flow else {}
-    )
-    return labels.get(node_id, node_id)
+    return topic_label(hotline().flows, node_id)
 
 
 @bp.context_processor
@@ -96,8 +84,8 @@ def page_globals() -> dict[str, object]:
     return {
         "csrf_token": csrf.token,
         "staff": g.get("staff"),
-        "languages": LANGUAGES,
-        "windows": WINDOWS,
+        "languages": languages(hotline().flows),
+        "windows": windows(hotline().flows),
         "channels": CHANNELS,
         "outcomes": OUTCOMES,
     }
