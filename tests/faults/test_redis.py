@@ -121,7 +121,8 @@ class ChaosProxy:
                 self._spawn(link.read, src, pipe)
                 self._spawn(link.write, dst, pipe)
 
-    def _forget(self, link: _Link) -> None:
+    def forget(self, link: _Link) -> None:
+        """Stop tracking a link that has closed."""
         with self._lock:
             self._links.discard(link)
 
@@ -170,7 +171,7 @@ class _Link:
         self.closed.set()
         for s in self.sockets:
             _close(s)
-        self.proxy._forget(self)
+        self.proxy.forget(self)
 
 
 def _close(s: socket.socket) -> None:
