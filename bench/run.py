@@ -185,12 +185,12 @@ from twilio.request_validator import RequestValidator  # noqa: E402
 from flows.content import load_flows  # noqa: E402
 from flows.engine import step as engine_step  # noqa: E402
 from flows.model import Channel, Event  # noqa: E402
+from hotline.dev.phone import Caller  # noqa: E402
+from hotline.dev.twilio_standin import TwilioStandIn  # noqa: E402
 from hotline.stores import keys  # noqa: E402
 from hotline.stores.callbacks import CallbackQueue  # noqa: E402
-from hotline.wiring import QUEUE  # noqa: E402
-from hotline.dev.phone import Caller  # noqa: E402
 from hotline.stores.conversations import REMEMBERED_IDS, ConversationStore, Record, short_id  # noqa: E402
-from hotline.dev.twilio_standin import TwilioStandIn  # noqa: E402
+from hotline.wiring import QUEUE  # noqa: E402
 
 AUTH_TOKEN = "bench-auth-token-" + os.urandom(8).hex()
 SECRET = "bench-secret-" + os.urandom(16).hex()

@@ -254,7 +254,9 @@ def add_staff(connection: redis.Redis) -> StaffDirectory:
     return staff
 
 
-def callback_request(number: str, at: float, urgent: bool = False, **fields: object) -> CallbackRequest:
+def callback_request(
+    number: str, at: float, urgent: bool = False, **fields: object
+) -> CallbackRequest:
     """A call-back request from `number` made at `at` (an SMS asking for a morning call, unless
     `fields` say otherwise)."""
     values: dict[str, object] = {

@@ -256,7 +256,16 @@ def test_many_rounds_of_bursts_replay_exactly(settings: Settings, flows: Flows) 
     1 s), which then gets the apology. A few such refusals are allowed: told, never ignored,
     and no step taken (the saved state is still the replay of the accepted texts).
     """
-    bursts_replayed(unlimited(settings), flows, 40, 20, rounds=10, seed=fresh_seed(), processes=16, apologies=True)
+    bursts_replayed(
+        unlimited(settings),
+        flows,
+        40,
+        20,
+        rounds=10,
+        seed=fresh_seed(),
+        processes=16,
+        apologies=True,
+    )
 
 
 def test_the_swap_spy_sees_every_save(settings) -> None:

@@ -89,7 +89,9 @@ def deliver(app, texter: Texter, i: int, body: str, copies: int, together: bool)
     texter.replies.append(got)
 
 
-def engine_replay(flows: Flows, script: tuple[str, ...]) -> tuple[State, list[tuple[str, ...]], int]:
+def engine_replay(
+    flows: Flows, script: tuple[str, ...]
+) -> tuple[State, list[tuple[str, ...]], int]:
     """The pure engine's replies to `script` taken once each, its final state, its filings."""
     state, replies, filings = State(), [], 0
     for body in script:
@@ -101,8 +103,7 @@ def engine_replay(flows: Flows, script: tuple[str, ...]) -> tuple[State, list[tu
 
 
 def duplicates(
-    flows: Flows,
-    numbers: int, seed: int, settings, twilio, redis_url: str, processes: int = 1
+    flows: Flows, numbers: int, seed: int, settings, twilio, redis_url: str, processes: int = 1
 ) -> None:
     """`processes` apps (as many web processes) share the numbers, one app per number."""
     rng = random.Random(seed)
@@ -187,13 +188,17 @@ def duplicates(
     assert alerts >= 1
 
 
-def test_every_text_delivered_two_to_five_times_steps_once(settings, twilio, redis_url, flows: Flows) -> None:
+def test_every_text_delivered_two_to_five_times_steps_once(
+    settings, twilio, redis_url, flows: Flows
+) -> None:
     """With the hotline's production settings, its per-number rate limit included (the test
     fixture raises that limit; here it is put back to the default a deployment gets)."""
     duplicates(flows, 12, 20261125, as_deployed(settings), twilio, redis_url)
 
 
-def test_duplicates_step_once_with_the_rate_limit_out_of_the_way(settings, twilio, redis_url, flows: Flows):
+def test_duplicates_step_once_with_the_rate_limit_out_of_the_way(
+    settings, twilio, redis_url, flows: Flows
+):
     """The same, with the per-number rate limit raised: the store's own handling of duplicates."""
     duplicates(flows, 12, 20261125, unlimited(settings), twilio, redis_url)
 

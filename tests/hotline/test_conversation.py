@@ -33,7 +33,9 @@ def text(body: str, sid: str, number: str = NUMBER) -> Inbound:
 
 
 def press(digits: str, step: str) -> Inbound:
-    return voice(voice_params(NUMBER, CALL, Digits=digits), VoiceRequest.INPUT, step, office_open=False)
+    return voice(
+        voice_params(NUMBER, CALL, Digits=digits), VoiceRequest.INPUT, step, office_open=False
+    )
 
 
 def queued(h: Hotline) -> list[str]:
@@ -67,12 +69,20 @@ def test_texts_past_the_per_minute_limit_take_no_step(settings: Settings) -> Non
 
 
 def test_a_call_step_its_replay_and_a_stale_repeat(h: Hotline, flows: Flows) -> None:
-    answered = take_step(h, voice(voice_params(NUMBER, CALL), VoiceRequest.CALL, "", office_open=False))
-    assert answered.outcome.then is Then.GATHER and "Main menu." in " ".join(answered.outcome.replies)
+    answered = take_step(
+        h, voice(voice_params(NUMBER, CALL), VoiceRequest.CALL, "", office_open=False)
+    )
+    assert answered.outcome.then is Then.GATHER and "Main menu." in " ".join(
+        answered.outcome.replies
+    )
     find = take_step(h, press("2", "1"))
     assert find.outcome.state.node == "find" and not find.replayed
     replayed = take_step(h, press("2", "1"))  # Twilio retried the same request
-    assert replayed.replayed and not replayed.stale and replayed.outcome.replies == find.outcome.replies
+    assert (
+        replayed.replayed
+        and not replayed.stale
+        and replayed.outcome.replies == find.outcome.replies
+    )
     take_step(h, press("*", "2"))  # back to the main menu
     late = take_step(h, press("2", "1"))  # the first key press arrives again, late
     assert late.replayed and late.stale and late.outcome.then is Then.GATHER

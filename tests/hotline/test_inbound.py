@@ -23,7 +23,10 @@ def test_a_text() -> None:
 
 
 def test_a_texts_opt_out_type_is_upper_cased_and_missing_fields_are_empty() -> None:
-    assert sms({**sms_params(NUMBER, "stop", "SM1"), "OptOutType": "stop"}).event.opt_out_type == "STOP"
+    assert (
+        sms({**sms_params(NUMBER, "stop", "SM1"), "OptOutType": "stop"}).event.opt_out_type
+        == "STOP"
+    )
     empty = sms({})
     assert (empty.who, empty.sid, empty.event.text) == ("", "", "")
 
@@ -55,7 +58,12 @@ def test_each_later_request_is_known_by_its_step(
 
 def test_keys_words_and_dial_status_are_read() -> None:
     form = voice_params(
-        NUMBER, CALL, Digits="12#", SpeechResult="main menu", Confidence="0.42", DialCallStatus="busy"
+        NUMBER,
+        CALL,
+        Digits="12#",
+        SpeechResult="main menu",
+        Confidence="0.42",
+        DialCallStatus="busy",
     )
     event = voice(form, VoiceRequest.INPUT, "2", office_open=False).event
     assert (event.digits, event.text, event.confidence, event.dial_status) == (

@@ -46,7 +46,9 @@ def test_is_open_judges_the_moment_in_the_offices_zone() -> None:
     # 14:00 UTC is 09:00 in New York in December (EST) ...
     assert WEEKDAYS.is_open(utc(7, 14, 0)) and not WEEKDAYS.is_open(utc(7, 13, 59))
     # ... and in July (EDT) 13:00 UTC already is.
-    assert WEEKDAYS.is_open(utc(6, 13, 0, month=7)) and not WEEKDAYS.is_open(utc(6, 12, 59, month=7))
+    assert WEEKDAYS.is_open(utc(6, 13, 0, month=7)) and not WEEKDAYS.is_open(
+        utc(6, 12, 59, month=7)
+    )
     # Friday 23:00 in New York is Saturday in UTC: still Friday's hours (closed), not Saturday's.
     saturday = OfficeHours.parse("sat 00:00-24:00", "America/New_York")
     assert not saturday.is_open(ny(11, 23, 0)) and saturday.is_open(ny(12, 0, 0))
@@ -75,7 +77,12 @@ def test_holidays_close_the_whole_day_in_the_offices_zone() -> None:
 @pytest.mark.parametrize(
     ("spec", "zone", "holidays", "message"),
     [
-        ("mon-fri 9-5", "UTC", "", "office hours 'mon-fri 9-5' should look like 'mon-fri 09:00-17:00'"),
+        (
+            "mon-fri 9-5",
+            "UTC",
+            "",
+            "office hours 'mon-fri 9-5' should look like 'mon-fri 09:00-17:00'",
+        ),
         ("mon 09:00-08:00", "UTC", "", "office hours 'mon 09:00-08:00' run backwards"),
         ("fri-mon 09:00-17:00", "UTC", "", "office hours 'fri-mon 09:00-17:00' run backwards"),
         ("mon 09:00-17:00", "Mars/Base", "", "unknown time zone 'Mars/Base'"),

@@ -29,11 +29,17 @@ def problems(**env: str) -> str:
 
 def test_the_minimal_environment_gives_the_defaults() -> None:
     settings = Settings.from_env(MINIMAL)
-    assert settings == Settings(redis_url="redis://localhost:6379/0", twilio_auth_token="t", secret_key="s")
+    assert settings == Settings(
+        redis_url="redis://localhost:6379/0", twilio_auth_token="t", secret_key="s"
+    )
     assert settings.twilio_api_base_url == TWILIO_API
     assert settings.redis_sentinel_master == SENTINEL_MASTER
     assert settings.office_hours == OfficeHours.parse("mon-fri 09:00-17:00", "America/New_York")
-    assert (settings.sms_per_minute, settings.texts_per_hour, settings.closed_callback_days) == (20, 500, 30)
+    assert (settings.sms_per_minute, settings.texts_per_hour, settings.closed_callback_days) == (
+        20,
+        500,
+        30,
+    )
 
 
 def test_every_setting_is_read() -> None:
@@ -64,16 +70,23 @@ def test_every_setting_is_read() -> None:
     assert s.public_base_url == "https://hotline.example.org"
     assert s.trust_proxy is True and s.conversation_redis_cluster is True
     assert s.conversation_ttl == 600 and s.social_worker_line == "+18005551212"
-    assert s.office_hours == OfficeHours.parse("mon-thu 08:00-18:00", "America/Chicago", "2026-12-25")
+    assert s.office_hours == OfficeHours.parse(
+        "mon-thu 08:00-18:00", "America/Chicago", "2026-12-25"
+    )
     assert s.staff_alert_numbers == ("+15557770001", "+15557770002")
     assert (s.sms_per_minute, s.texts_per_hour, s.closed_callback_days) == (7, 90, 3)
     assert s.conversation_redis_url == "redis://conversations:6379/0"
     assert s.redis_sentinel_master == "queue"
 
 
-@pytest.mark.parametrize(("value", "on"), [("1", True), ("true", True), ("YES", True), ("0", False), ("on", False), ("", False)])
+@pytest.mark.parametrize(
+    ("value", "on"),
+    [("1", True), ("true", True), ("YES", True), ("0", False), ("on", False), ("", False)],
+)
 def test_switches(value: str, on: bool) -> None:
-    settings = Settings.from_env({**MINIMAL, "TRUST_PROXY": value, "CONVERSATION_REDIS_CLUSTER": value})
+    settings = Settings.from_env(
+        {**MINIMAL, "TRUST_PROXY": value, "CONVERSATION_REDIS_CLUSTER": value}
+    )
     assert settings.trust_proxy is on and settings.conversation_redis_cluster is on
 
 
@@ -138,7 +151,11 @@ def test_each_problem_is_named(env: dict[str, str], message: str) -> None:
 
 def test_every_problem_is_named_at_once() -> None:
     named = problems(
-        TWILIO_AUTH_TOKEN="", HOTLINE_SECRET="", REDIS_URL="", SMS_PER_MINUTE="x", OFFICE_TIMEZONE="Nowhere"
+        TWILIO_AUTH_TOKEN="",
+        HOTLINE_SECRET="",
+        REDIS_URL="",
+        SMS_PER_MINUTE="x",
+        OFFICE_TIMEZONE="Nowhere",
     )
     assert named.split("; ") == [
         "TWILIO_AUTH_TOKEN is not set",
@@ -152,4 +169,6 @@ def test_every_problem_is_named_at_once() -> None:
 @pytest.mark.xfail(strict=True, raises=KeyError, reason="reported: a KeyError, not a SettingsError")
 def test_sentinels_that_are_only_commas_name_the_missing_redis() -> None:
     """REDIS_SENTINELS=',' counts as set, parses to no Sentinel, and REDIS_URL is then read."""
-    assert "REDIS_URL (or REDIS_SENTINELS) is not set" in problems(REDIS_URL="", REDIS_SENTINELS=",")
+    assert "REDIS_URL (or REDIS_SENTINELS) is not set" in problems(
+        REDIS_URL="", REDIS_SENTINELS=","
+    )

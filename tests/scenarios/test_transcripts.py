@@ -177,7 +177,9 @@ def test_transcript_is_well_formed(path: Path) -> None:
             assert {"send", "expect"} <= set(turn) <= SMS_TURN_KEYS, f"{where}: {set(turn)}"
             assert isinstance(turn["send"], str), where
         else:
-            assert len(set(turn) & VOICE_EVENT_KEYS) == 1, f"{where}: one of {sorted(VOICE_EVENT_KEYS)}"
+            assert len(set(turn) & VOICE_EVENT_KEYS) == 1, (
+                f"{where}: one of {sorted(VOICE_EVENT_KEYS)}"
+            )
             assert set(turn) <= VOICE_TURN_KEYS, f"{where}: {sorted(turn)}"
             assert turn["expect"], f"{where}: expect nothing?"
             assert "confidence" not in turn or "say" in turn, f"{where}: confidence without say"

@@ -86,7 +86,11 @@ def test_final_notice_sends_nothing_when_it_must_not(
 ) -> None:  # fmt: skip
     person = tag(settings, ASKER, connection)
     request_id = file_request(
-        callbacks, ASKER, time.time(), person=person, text_to="" if case == "withheld number" else ASKER
+        callbacks,
+        ASKER,
+        time.time(),
+        person=person,
+        text_to="" if case == "withheld number" else ASKER,
     )
     if case == "unknown request":
         request_id = "no-such-request"
@@ -119,6 +123,6 @@ def test_purge_deletes_closed_requests_past_retention_and_schedules_the_next(
     assert f"purge-{tomorrow:%Y-%m-%d}" in ScheduledJobRegistry(queue=queue).get_job_ids()
 
     assert run(settings, queue, jobs.purge) == 0  # nothing more to purge; still one scheduled
-    assert [j for j in ScheduledJobRegistry(queue=queue).get_job_ids() if j.startswith("purge-")] == [
-        f"purge-{tomorrow:%Y-%m-%d}"
-    ]
+    assert [
+        j for j in ScheduledJobRegistry(queue=queue).get_job_ids() if j.startswith("purge-")
+    ] == [f"purge-{tomorrow:%Y-%m-%d}"]

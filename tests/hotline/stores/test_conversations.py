@@ -36,7 +36,9 @@ def test_a_record_survives_encoding(record: Record) -> None:
 
 
 def test_the_encoding_is_compact_and_shares_answers_with_the_state_before() -> None:
-    record = Record(State(node="x", steps=3, answers=ANSWERS), ("SM1",), State(steps=2, answers=ANSWERS), (9, 2))
+    record = Record(
+        State(node="x", steps=3, answers=ANSWERS), ("SM1",), State(steps=2, answers=ANSWERS), (9, 2)
+    )
     raw = record.encode()
     assert " " not in raw and len(raw) < 120
     state, ids, before, *window = json.loads(raw)
@@ -51,7 +53,9 @@ def test_the_durable_opt_out_flag_wins_over_the_record() -> None:
     assert Record.decode(opted, opted_out=False).state.opted_out is False
 
 
-@pytest.mark.parametrize("raw", ["", "not json", "[1, 2]", '{"state": 1}', '[["en"], [], null, 0, 0]'])
+@pytest.mark.parametrize(
+    "raw", ["", "not json", "[1, 2]", '{"state": 1}', '[["en"], [], null, 0, 0]']
+)
 def test_no_record_or_an_unknown_one_starts_afresh(raw: str) -> None:
     assert Record.decode(raw, opted_out=True) == Record(State(opted_out=True))
 
@@ -95,7 +99,9 @@ def menu(flows: Flows):
     return lambda state: step(flows, state, Event(Channel.SMS, text="MENU"))
 
 
-def test_the_rate_window_slides_with_the_clock(store: ConversationStore, clock: Clock, flows: Flows) -> None:
+def test_the_rate_window_slides_with_the_clock(
+    store: ConversationStore, clock: Clock, flows: Flows
+) -> None:
     def over(sid: str) -> int:
         return store.advance("sms", "+15552390010", sid, menu(flows), rate_limit=3).over_limit
 
@@ -108,7 +114,9 @@ def test_the_rate_window_slides_with_the_clock(store: ConversationStore, clock: 
 
 
 def test_without_a_rate_limit_nothing_is_over_it(store: ConversationStore, flows: Flows) -> None:
-    assert {store.advance("sms", "+15552390011", f"SM{i}", menu(flows)).over_limit for i in range(30)} == {0}
+    assert {
+        store.advance("sms", "+15552390011", f"SM{i}", menu(flows)).over_limit for i in range(30)
+    } == {0}
     assert store.load("sms", "+15552390011").steps == 30
 
 
@@ -118,10 +126,14 @@ def test_each_person_has_their_own_window(store: ConversationStore, flows: Flows
     assert store.advance("sms", "+15552390013", "SM9", menu(flows), rate_limit=1).over_limit == 0
 
 
-def test_a_stale_event_gets_the_current_state_and_no_replies(store: ConversationStore, flows: Flows) -> None:
+def test_a_stale_event_gets_the_current_state_and_no_replies(
+    store: ConversationStore, flows: Flows
+) -> None:
     texts = {"SM1": "SECOND", "SM2": "2", "SM3": "MENU"}
     for sid, body in texts.items():
-        store.advance("sms", "+15552390014", sid, lambda s, b=body: step(flows, s, Event(Channel.SMS, text=b)))
+        store.advance(
+            "sms", "+15552390014", sid, lambda s, b=body: step(flows, s, Event(Channel.SMS, text=b))
+        )
     latest = store.advance("sms", "+15552390014", "SM3", menu(flows))
     assert latest.replayed and not latest.stale and latest.outcome.replies
     older = store.advance("sms", "+15552390014", "SM2", lambda s: Outcome(s, ("never",)))
@@ -131,7 +143,10 @@ def test_a_stale_event_gets_the_current_state_and_no_replies(store: Conversation
 
 def test_tags_are_keyed_by_the_secret_and_keys_hold_no_number(redis_url: str) -> None:
     connection = redis.Redis.from_url(redis_url)
-    one, other = ConversationStore(connection, "one", 60), ConversationStore(connection, "other", 60)
+    one, other = (
+        ConversationStore(connection, "one", 60),
+        ConversationStore(connection, "other", 60),
+    )
     assert one.tag("+15551230001") != other.tag("+15551230001")
     assert one.tag("+15551230001") == ConversationStore(connection, "one", 60).tag("+15551230001")
     assert all("5551230001" not in key for key in one.conversation_keys("sms", "+15551230001"))

@@ -21,7 +21,9 @@ def verbs(xml: str) -> list[ET.Element]:
 
 
 def said(parent: ET.Element) -> list[tuple[str, str, str]]:
-    return [(s.text or "", s.get("voice", ""), s.get("language", "")) for s in parent.findall("Say")]
+    return [
+        (s.text or "", s.get("voice", ""), s.get("language", "")) for s in parent.findall("Say")
+    ]
 
 
 def test_messages_one_per_text_and_none_for_no_text() -> None:
@@ -55,7 +57,10 @@ def test_a_gather_listens_for_a_key_or_words_then_comes_back_on_silence(flows: F
         "hints": "",
     }  # fmt: skip
     assert "main menu" in gather.get("hints", "").split(", ")
-    assert said(gather) == [("Main menu.", en.tts_voice, "en-US"), ("Press 1.", en.tts_voice, "en-US")]
+    assert said(gather) == [
+        ("Main menu.", en.tts_voice, "en-US"),
+        ("Press 1.", en.tts_voice, "en-US"),
+    ]
     assert redirect.text == f"{STEP}?n=3&silence=1" and redirect.get("method") == "POST"
 
 
@@ -71,7 +76,9 @@ def test_a_gather_for_a_number_waits_for_the_pound_key(flows: Flows) -> None:
 
 def test_spanish_is_spoken_and_heard_in_spanish(flows: Flows) -> None:
     es = flows["es"]
-    outcome = Outcome(State(lang="es", node="main", steps=1), ("Menú principal.",), then=Then.GATHER)
+    outcome = Outcome(
+        State(lang="es", node="main", steps=1), ("Menú principal.",), then=Then.GATHER
+    )
     gather, _ = verbs(twiml.call(outcome, es, STEP))
     assert gather.get("language") == es.speech_language == "es-US"
     assert said(gather) == [("Menú principal.", es.tts_voice, "es-US")]
@@ -90,8 +97,12 @@ def test_a_dial_says_its_words_then_rings_the_line_and_comes_back(flows: Flows) 
     assert "callerId" not in plain.attrib
 
 
-@pytest.mark.parametrize(("then", "dial"), [(Then.HANG_UP, twiml.DialTo(LINE)), (Then.DIAL, None), (Then.REPLY, None)])
-def test_anything_else_says_its_words_and_hangs_up(flows: Flows, then: Then, dial: twiml.DialTo | None) -> None:
+@pytest.mark.parametrize(
+    ("then", "dial"), [(Then.HANG_UP, twiml.DialTo(LINE)), (Then.DIAL, None), (Then.REPLY, None)]
+)
+def test_anything_else_says_its_words_and_hangs_up(
+    flows: Flows, then: Then, dial: twiml.DialTo | None
+) -> None:
     outcome = Outcome(State(node="main", steps=9), ("Goodbye.",), then=then)
     assert [(v.tag, v.text) for v in verbs(twiml.call(outcome, flows["en"], STEP, dial))] == [
         ("Say", "Goodbye."), ("Hangup", None)
@@ -112,13 +123,19 @@ def test_a_kept_call_answer_carries_each_steps_own_number(flows: Flows) -> None:
 
 
 def test_the_apology_puts_the_caller_through_on_a_key_or_silence() -> None:
-    gather, redirect = verbs(twiml.apology("Sorry, call 8 0 0.", "/twilio/voice/connect", "es-US", "Polly.Lupe"))
+    gather, redirect = verbs(
+        twiml.apology("Sorry, call 8 0 0.", "/twilio/voice/connect", "es-US", "Polly.Lupe")
+    )
     assert gather.attrib == {
         "input": "dtmf", "numDigits": "1", "action": "/twilio/voice/connect", "method": "POST",
         "timeout": str(twiml.GATHER_TIMEOUT),
     }  # fmt: skip
     assert said(gather) == [("Sorry, call 8 0 0.", "Polly.Lupe", "es-US")]
-    assert (redirect.tag, redirect.text, redirect.get("method")) == ("Redirect", "/twilio/voice/connect", "POST")
+    assert (redirect.tag, redirect.text, redirect.get("method")) == (
+        "Redirect",
+        "/twilio/voice/connect",
+        "POST",
+    )
 
 
 def test_connect_dials_straight_through_with_or_without_words() -> None:

@@ -194,10 +194,7 @@ def test_a_retried_step_gets_the_same_answer_and_no_second_step(settings) -> Non
     first = post_signed(client, "/twilio/voice/step?n=1", params)
     second = post_signed(client, "/twilio/voice/step?n=1", params)
     assert first.data == second.data and b"medical society" in first.data
-    assert (
-        resources_of(app).store.load(call_conversation(call.call_sid), call.number).steps
-        == 2
-    )
+    assert resources_of(app).store.load(call_conversation(call.call_sid), call.number).steps == 2
 
 
 def test_forged_voice_requests_get_403(settings) -> None:
