@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from flows.crisis import crisis_keywords
 from flows.model import Flow, Flows, Node, Option
 from flows.validate import ContentError, validate
 
@@ -50,7 +51,7 @@ def parse_flow(data: Mapping[str, Any], name: str = "content") -> Flow:
             texts=dict(data["texts"]),
             keywords={
                 k: frozenset(w.upper() for w in _strings(v, f"keywords.{k}"))
-                for k, v in data["keywords"].items()
+                for k, v in crisis_keywords(data["keywords"], data.get("crisis")).items()
             },
             source=dict(data["source"]),
             tts_voice=data["voice"]["tts"],

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from functools import lru_cache
 
+from flows.crisis import mentions_crisis
+
 # Only this much of a message is read for keywords and choices, which are short...
 MAX_READ = 64
 # ...and this much for safety words, which may come anywhere in a long, distressed message.
@@ -77,7 +79,7 @@ def classify(
         return Command.OPT_OUT
     if norm in OPT_IN:
         return Command.OPT_IN
-    if mentions(text, words.get("crisis", ())):
+    if mentions_crisis(text, words):
         return Command.CRISIS
     if norm in HELP or norm in words.get("help", ()):
         return Command.HELP

@@ -15,6 +15,7 @@ from flows.callback import (
     take_number,
     urgent_request,
 )
+from flows.crisis import crisis_bank, is_crisis
 from flows.languages import everyones
 from flows.model import (
     Channel,
@@ -29,7 +30,7 @@ from flows.model import (
     State,
     Then,
 )
-from flows.text import mentions, normalise
+from flows.text import normalise
 
 TALK = "@talk"  # an option target: connect the caller with a social worker
 MISSES_BEFORE_OFFER = 3
@@ -128,7 +129,8 @@ def _step(flows: Flows, state: State, event: Event) -> Outcome:
         return Outcome(
             replace(state, node=flow.root, page=0, misses=0), greeting(flow), then=Then.GATHER
         )
-    if event.text and mentions(event.text, everyones(flows, "crisis")):
+    crisis = crisis_bank(everyones(flows, "crisis"), everyones(flows, "not_crisis"))
+    if event.text and is_crisis(event.text, crisis):
         return Outcome(state.answering("crisis", "yes"), crisis_prompt(flow), then=Then.GATHER)
     if state.answer("crisis") and (event.digits[:1] == URGENT_KEY or _urgent_said(flows, event)):
         if not event.can_text:  # a withheld number: ask for one to call first
