@@ -60,7 +60,7 @@ class CrisisBank:
     ids: Mapping[tuple[int, str], int]  # (stemmer, stem) -> id
     typos: tuple[Mapping[str, tuple[int, ...]], ...]  # per stemmer: stem less a letter -> ids
     missing: tuple[Mapping[str, tuple[int, ...]], ...]  # the same for short words ("kil", "lfe")
-    starts: Mapping[int, tuple[Run, ...]]  # first id -> the phrases that begin with it
+    starts: Mapping[int, tuple[tuple[Run, frozenset[int]], ...]]  # first id -> runs, their ids
     ordinary: Mapping[str, tuple[tuple[str, ...], ...]]  # first word -> ordinary sayings
 
 
@@ -109,12 +109,12 @@ def crisis_bank(phrases: frozenset[str], ordinary: frozenset[str] = frozenset())
     runs = [_run_words(p) for p in sorted(phrases)]
     own = frozenset(w for run in runs for w, _ in run)
     ids: dict[tuple[int, str], int] = {}
-    starts: dict[int, list[Run]] = {}
+    starts: dict[int, list[tuple[Run, frozenset[int]]]] = {}
     for run in filter(None, runs):
         for s, stemmer in enumerate(STEMMERS):
             stem_ids = [ids.setdefault((s, stemmer.stemWord(w)), len(ids)) for w, _ in run]
             compiled = tuple(zip(stem_ids, (gap for _, gap in run), strict=True))
-            starts.setdefault(compiled[0][0], []).append(compiled)
+            starts.setdefault(stem_ids[0], []).append((compiled, frozenset(stem_ids)))
     typos: list[dict[str, list[int]]] = [{} for _ in STEMMERS]
     missing: list[dict[str, list[int]]] = [{} for _ in STEMMERS]
     for w in own:
@@ -155,12 +155,14 @@ def is_crisis(text: str, bank: CrisisBank) -> bool:
     said = _message_words(text, bank)
     ordinary = _ordinary_positions(said, bank)
     edges = [[] if i in ordinary else _edges(said, i, bank) for i in range(len(said))]
+    everything = frozenset().union(*(heard for steps in edges for heard, _ in steps))
     return any(
         _rest(run, 1, after, edges)
         for steps in edges
         for heard, after in steps
         for first in heard
-        for run in bank.starts.get(first, ())
+        for run, needs in bank.starts.get(first, ())
+        if needs <= everything
     )
 
 
