@@ -65,7 +65,7 @@ class CrisisBank:
 
 
 def crisis_keywords(keywords: Mapping[str, Any], table: Any) -> dict[str, Any]:
-    """The content's keywords with its [crisis] table added as `crisis` and `not_crisis` lists.
+    """The content's keywords with its [crisis] table added: to `crisis`, and as `not_crisis`.
 
     Raises TypeError when the table lacks a kind or has an unknown one, when a kind of crisis
     phrase is empty, or when a phrase is empty or starts or ends with "...".
@@ -79,9 +79,10 @@ def crisis_keywords(keywords: Mapping[str, Any], table: Any) -> dict[str, Any]:
             raise TypeError(
                 f"crisis.{kind} has an empty phrase or one that starts or ends with ..."
             )
-    listed = keywords.get("crisis", [])
     found = [p for kind in KINDS for p in table[kind]]
-    return {**keywords, "crisis": [*listed, *found], "not_crisis": table[ORDINARY]}
+    listed = keywords.get("crisis")
+    crisis = {"crisis": [*listed, *found]} if isinstance(listed, list) else {}
+    return {**keywords, **crisis, "not_crisis": table[ORDINARY]}
 
 
 def _well_formed(phrase: str) -> bool:

@@ -111,7 +111,7 @@ def mentions(text: str, phrases: Iterable[str]) -> bool:
 @lru_cache(maxsize=64)
 def _by_first_word_length(phrases: frozenset[str]) -> dict[int, list[tuple[str, ...]]]:
     found: dict[int, list[tuple[str, ...]]] = {}
-    for words in (tuple(phrase.split()) for phrase in phrases):
+    for words in (tuple(w for w in phrase.split() if w != "...") for phrase in phrases):
         if words:  # an empty phrase names nothing
             found.setdefault(len(words[0]), []).append(words)
     return found
