@@ -18,10 +18,10 @@ from twilio.request_validator import RequestValidator
 
 from flows.content import load_flows
 from flows.model import Flows
-from hotline.web.app import create_app
 from hotline.dev.phone import Caller, Texter, Transport
-from hotline.settings import Settings
 from hotline.dev.twilio_standin import TwilioStandIn
+from hotline.settings import Settings
+from hotline.web.app import create_app
 
 AUTH_TOKEN = "test-auth-token"
 PUBLIC_BASE_URL = "https://hotline.example.org"

@@ -9,8 +9,8 @@ import redis
 from conftest import Phone, run_jobs
 from flows.engine import step
 from flows.model import Channel, Event
-from hotline.web.app import create_app
 from hotline.stores.conversations import RATE_WINDOW, ConversationStore
+from hotline.web.app import create_app
 
 
 def test_a_flood_from_one_number_gets_one_notice_then_silence(settings) -> None:

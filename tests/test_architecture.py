@@ -21,7 +21,9 @@ def module_name(path: Path) -> str:
 
 
 MODULES = {
-    module_name(path): path for package in PACKAGES for path in sorted((ROOT / package).rglob("*.py"))
+    module_name(path): path
+    for package in PACKAGES
+    for path in sorted((ROOT / package).rglob("*.py"))
 }
 
 
@@ -77,7 +79,12 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str]:
 
 
 def test_there_are_modules_to_check() -> None:
-    assert {"flows.engine", "hotline.wiring", "hotline.web.app", "workers.rq_settings"} <= MODULES.keys()
+    assert {
+        "flows.engine",
+        "hotline.wiring",
+        "hotline.web.app",
+        "workers.rq_settings",
+    } <= MODULES.keys()
 
 
 def test_no_first_party_import_cycle() -> None:
@@ -110,7 +117,12 @@ def test_only_the_composition_root_builds_connections() -> None:
         for name, path in MODULES.items()
         if any(
             f"{call}(" in path.read_text()
-            for call in ("Redis.from_url", "BlockingConnectionPool", "master_for", "RedisCluster.from_url")
+            for call in (
+                "Redis.from_url",
+                "BlockingConnectionPool",
+                "master_for",
+                "RedisCluster.from_url",
+            )
         )
     }
     assert builders - {"hotline.dev.redis_server"} == {"hotline.wiring"}  # dev: pings its own

@@ -18,12 +18,12 @@ from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
 from werkzeug.serving import make_server
 
-from hotline.web.app import create_app
-from hotline.stores.callbacks import CallbackQueue, CallbackRequest, Status
-from hotline.web.dashboard import init_dashboard
-from hotline.settings import Settings
-from hotline.stores.staff import StaffDirectory
 from hotline.dev.twilio_standin import TwilioStandIn
+from hotline.settings import Settings
+from hotline.stores.callbacks import CallbackQueue, CallbackRequest, Status
+from hotline.stores.staff import StaffDirectory
+from hotline.web.app import create_app
+from hotline.web.dashboard import init_dashboard
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

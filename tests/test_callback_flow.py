@@ -14,9 +14,9 @@ from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 
 from conftest import Phone, run_jobs, transport, worker_env
-from hotline.web.app import create_app
-from hotline.stores.callbacks import CallbackQueue
 from hotline.dev.phone import Caller
+from hotline.stores.callbacks import CallbackQueue
+from hotline.web.app import create_app
 
 
 def ask_by_text(phone: Phone, window: str = "1", voicemail: str = "1") -> list[str]:

@@ -13,10 +13,10 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from conftest import AUTH_TOKEN
-from hotline.stores.callbacks import CallbackQueue, CallbackRequest, Status
 from hotline.cli.main import main
-from hotline.wiring import QUEUE
+from hotline.stores.callbacks import CallbackQueue, CallbackRequest, Status
 from hotline.stores.staff import StaffDirectory
+from hotline.wiring import QUEUE
 
 PASSWORD = "correct horse battery"
 

@@ -14,14 +14,14 @@ from flask import Flask
 from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
 
+from hotline.dev.twilio_standin import TwilioStandIn
 from hotline.outbound import outbox
-from hotline.web.app import create_app
+from hotline.settings import Settings
 from hotline.stores.callbacks import CallbackQueue, CallbackRequest, Status
+from hotline.stores.staff import StaffDirectory
+from hotline.web.app import create_app
 from hotline.web.dashboard import init_dashboard
 from hotline.wiring import QUEUE
-from hotline.settings import Settings
-from hotline.stores.staff import StaffDirectory
-from hotline.dev.twilio_standin import TwilioStandIn
 
 PASSWORD = "correct horse battery"
 ALICE_PHONE = "+15557770011"

@@ -27,8 +27,8 @@ from conftest import message_bodies, post_signed, run_all, sms_params
 from flows.content import load_flows
 from flows.engine import step
 from flows.model import Channel, Event, State
-from hotline.web.app import create_app
 from hotline.stores.conversations import Record, short_id
+from hotline.web.app import create_app
 
 FLOWS = load_flows()
 MIX = ("MENU", "1", "2", "3", "4", "5", "6", "9", "MORE", "BACK", "HELP", "0", "banana",

@@ -24,9 +24,9 @@ from conftest import message_bodies, post_signed, run_all, run_jobs, sms_params
 from flows.content import load_flows
 from flows.engine import step
 from flows.model import Channel, EffectKind, Event, State
-from hotline.web.app import create_app
 from hotline.stores.callbacks import CallbackQueue
 from hotline.stores.conversations import REMEMBERED_IDS
+from hotline.web.app import create_app
 
 FLOWS = load_flows()
 # Conversations that end in a call-back request (one also asks URGENT on the way: two filings).

@@ -11,8 +11,8 @@ from pathlib import Path
 import redis
 
 from conftest import Phone, run_jobs
-from hotline.web.app import create_app
 from hotline.stores.callbacks import CallbackQueue
+from hotline.web.app import create_app
 
 
 def _start(folder: Path) -> subprocess.Popen[bytes]:

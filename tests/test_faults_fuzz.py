@@ -35,8 +35,8 @@ from flows.text import (
     normalise,
     phone_number,
 )
-from hotline.web import twiml
 from hotline.office import OfficeHours
+from hotline.web import twiml
 
 FLOWS = load_flows()
 LANGS = sorted(FLOWS)

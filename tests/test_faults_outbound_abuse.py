@@ -57,7 +57,10 @@ def test_a_text_to_another_number_is_refused(app, to: str) -> None:
 
 
 def test_a_text_to_a_channel_address_of_our_own_number_is_served(app) -> None:
-    params = {**sms_params("+15551230001", "SECOND", "SM" + "5" * 32), "To": "whatsapp:+15005550006"}
+    params = {
+        **sms_params("+15551230001", "SECOND", "SM" + "5" * 32),
+        "To": "whatsapp:+15005550006",
+    }
     assert post_signed(app.test_client(), "/twilio/sms", params).status_code == 200
 
 
@@ -65,7 +68,9 @@ def test_a_call_to_another_number_is_refused_and_called_counts_as_to(app) -> Non
     base = {"CallSid": "CA" + "6" * 32, "AccountSid": ACCOUNT_SID, "From": "+15551230002"}
     client = app.test_client()
     assert post_signed(client, "/twilio/voice", {**base, "To": "+15005550007"}).status_code == 403
-    assert post_signed(client, "/twilio/voice", {**base, "Called": "+15005550006"}).status_code == 200
+    assert (
+        post_signed(client, "/twilio/voice", {**base, "Called": "+15005550006"}).status_code == 200
+    )
 
 
 def test_other_configured_senders_are_the_hotlines_own(settings) -> None:
@@ -124,7 +129,10 @@ def test_a_filing_replayed_later_files_and_confirms_nothing_again(app, settings,
     client = app.test_client()
     number, filing_sid = "+15552340101", "SM" + "8" * 32
     for i, body in enumerate(("SECOND", "6", "1")):
-        assert post_signed(client, "/twilio/sms", sms_params(number, body, f"SM{i:032d}")).status_code == 200
+        assert (
+            post_signed(client, "/twilio/sms", sms_params(number, body, f"SM{i:032d}")).status_code
+            == 200
+        )
     filing = sms_params(number, "1", filing_sid)
     assert b"request is in" in post_signed(client, "/twilio/sms", filing).data
     run_jobs(settings)
@@ -164,7 +172,9 @@ def test_withheld_callers_file_at_most_the_hours_allowance_then_are_put_through(
 # Outbound budgets ----------------------------------------------------------------------------
 
 
-def test_a_spoofed_caller_id_cannot_get_its_victim_more_than_the_per_number_cap(settings, twilio) -> None:
+def test_a_spoofed_caller_id_cannot_get_its_victim_more_than_the_per_number_cap(
+    settings, twilio
+) -> None:
     capped = replace(settings, texts_per_number_hour=3)
     app = create_app(capped)
     victim = "+15552340201"
@@ -177,7 +187,9 @@ def test_a_spoofed_caller_id_cannot_get_its_victim_more_than_the_per_number_cap(
     assert len([m for m in twilio.sent("message") if m.get("To") == victim]) == 3
 
 
-def test_a_confirmation_over_the_hours_budget_waits_for_the_next_hour(app, settings, twilio) -> None:
+def test_a_confirmation_over_the_hours_budget_waits_for_the_next_hour(
+    app, settings, twilio
+) -> None:
     connection = redis.Redis.from_url(settings.redis_url)
     hour = int(time.time() // HOUR)
     connection.set(keys.texts_sent(hour), settings.texts_per_hour)  # the hour's budget is spent
@@ -189,12 +201,17 @@ def test_a_confirmation_over_the_hours_budget_waits_for_the_next_hour(app, setti
     queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
     scheduled = ScheduledJobRegistry(queue=queue).get_job_ids()
     [waiting] = [job_id for job_id in scheduled if job_id.startswith("file-")]
-    assert ScheduledJobRegistry(queue=queue).get_scheduled_time(waiting).timestamp() == (hour + 1) * HOUR
+    assert (
+        ScheduledJobRegistry(queue=queue).get_scheduled_time(waiting).timestamp()
+        == (hour + 1) * HOUR
+    )
     connection.delete(keys.texts_sent(hour))  # the next hour comes
     queue.enqueue_job(Job.fetch(waiting, connection=connection, serializer=JSONSerializer))
     run_jobs(settings)
     [confirmation] = twilio.sent("message")
-    assert confirmation.get("To") == "+15552340301" and "confirm" in confirmation.get("Body").lower()
+    assert (
+        confirmation.get("To") == "+15552340301" and "confirm" in confirmation.get("Body").lower()
+    )
 
 
 def test_ordinary_texts_leave_the_reserved_share_for_confirmations(settings, twilio) -> None:

@@ -11,8 +11,8 @@ from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
 
 from conftest import Phone, run_jobs, transport
-from hotline.web.app import create_app
 from hotline.dev.phone import Caller
+from hotline.web.app import create_app
 
 NUMBERS = ("+15552410001", "+15552410002", "+15552410003")
 SECRET_WORDS = "my biopsy came back stage three"

@@ -17,8 +17,8 @@ from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 
 from conftest import Phone, worker_env
-from hotline.web.app import create_app
 from hotline.stores.callbacks import CallbackQueue
+from hotline.web.app import create_app
 
 
 def _worker(settings) -> subprocess.Popen[bytes]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 
 from conftest import Phone
-from hotline.web import twiml
-from hotline.logs import RedactingFormatter, redact
 from hotline.dev.phone import Caller
+from hotline.logs import RedactingFormatter, redact
+from hotline.web import twiml
 
 
 def test_redact_hides_numbers_in_any_format() -> None:

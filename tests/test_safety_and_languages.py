@@ -16,10 +16,10 @@ from flows.engine import step
 from flows.model import Channel, Event, State
 from flows.segments import measure
 from flows.text import mentions
-from hotline.web.app import create_app
-from hotline.stores.callbacks import CallbackQueue
 from hotline.cli.main import main
 from hotline.dev.phone import Caller
+from hotline.stores.callbacks import CallbackQueue
+from hotline.web.app import create_app
 
 EN_CRISIS = tomllib.loads((CONTENT_DIR / "en.toml").read_text())["keywords"]["crisis"]
 ES_CRISIS = tomllib.loads((CONTENT_DIR / "es.toml").read_text())["keywords"]["crisis"]

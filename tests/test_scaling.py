@@ -21,9 +21,9 @@ import redis
 from redis.cluster import RedisCluster
 
 from conftest import AUTH_TOKEN, Phone, free_port, send_at_once, wait_until, worker_env
-from hotline.web.app import create_app
-from hotline.stores.callbacks import CallbackQueue
 from hotline.dev.phone import Texter, http_transport
+from hotline.stores.callbacks import CallbackQueue
+from hotline.web.app import create_app
 
 
 def _cluster_ports(count: int) -> list[int]:

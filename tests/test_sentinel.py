@@ -30,11 +30,11 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from conftest import Phone, free_port, transport, wait_until, worker_env
-from hotline.web.app import create_app
-from hotline.stores.callbacks import CallbackQueue
 from hotline.dev.phone import Caller
-from hotline.settings import Settings
 from hotline.dev.twilio_standin import TwilioStandIn
+from hotline.settings import Settings
+from hotline.stores.callbacks import CallbackQueue
+from hotline.web.app import create_app
 
 MASTER = "hotline"  # the name Sentinel monitors the queue's Redis under
 ROOT = Path(__file__).resolve().parents[1]

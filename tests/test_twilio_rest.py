@@ -12,9 +12,9 @@ from dataclasses import replace
 
 import pytest
 
-from hotline.settings import Settings
-from hotline.outbound.twilio_rest import OptedOut, Rejected, TryLater, TwilioRest
 from hotline.dev.twilio_standin import TwilioStandIn
+from hotline.outbound.twilio_rest import OptedOut, Rejected, TryLater, TwilioRest
+from hotline.settings import Settings
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "test-auth-token"

@@ -12,10 +12,10 @@ from rq.serializers import JSONSerializer
 
 from conftest import ACCOUNT_SID, Phone, post_signed, run_jobs, transport
 from flows.validate import VOICE_MAX_SECONDS, spoken_seconds
-from hotline.web.app import create_app
-from hotline.office import OfficeHours
 from hotline.dev.phone import Caller
+from hotline.office import OfficeHours
 from hotline.stores.conversations import call_conversation
+from hotline.web.app import create_app
 
 ALWAYS = OfficeHours.parse("mon-sun 00:00-24:00", "UTC")
 NEVER = OfficeHours.parse("", "America/New_York")

@@ -153,7 +153,11 @@ def purge() -> int:
 
 
 def _later(
-    h: Hotline, over: budget.OverBudget, job: Callable[..., object], args: tuple[str, ...], name: str
+    h: Hotline,
+    over: budget.OverBudget,
+    job: Callable[..., object],
+    args: tuple[str, ...],
+    name: str,
 ) -> None:
     """Run `job` again when the next hour's text budget opens (once, whatever retries happen)."""
     log.warning("the hour's text budget is spent: a text waits for the next hour")

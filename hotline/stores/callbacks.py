@@ -198,10 +198,19 @@ class CallbackQueue:
         """
         request_id = hashlib.sha256(filing_key.encode()).hexdigest()[:12]
         values = {**request.__dict__, "id": request_id, "status": Status.OPEN.value}
-        args: list[str | float] = [request_id, _score(request), URGENT_HEAD_START, keys.CALLBACK_PREFIX]
+        args: list[str | float] = [
+            request_id,
+            _score(request),
+            URGENT_HEAD_START,
+            keys.CALLBACK_PREFIX,
+        ]
         for name, value in values.items():
             args += [name, _field(value)]
-        names = [keys.callback(request_id), keys.open_callback_of(request.person), keys.CALLBACKS_OPEN]
+        names = [
+            keys.callback(request_id),
+            keys.open_callback_of(request.person),
+            keys.CALLBACKS_OPEN,
+        ]
         found, created = self._file(keys=names, args=args)
         return text(found), bool(created)
 
@@ -225,7 +234,9 @@ class CallbackQueue:
 
     def claim(self, request_id: str, user: str, now: float) -> CallbackRequest:
         """Take a request for `now + lease`; exactly one of two colleagues clicking at once wins."""
-        answer = self._claim(keys=[keys.callback(request_id)], args=[user, now, now + self.lease_seconds])
+        answer = self._claim(
+            keys=[keys.callback(request_id)], args=[user, now, now + self.lease_seconds]
+        )
         return self._after(request_id, answer)
 
     def release(self, request_id: str, user: str, now: float) -> CallbackRequest:
@@ -259,7 +270,12 @@ class CallbackQueue:
     ) -> CallbackRequest:
         current = self.get(request_id)
         person = current.person if current else ""
-        names = [keys.callback(request_id), keys.CALLBACKS_OPEN, keys.CALLBACKS_CLOSED, keys.open_callback_of(person)]
+        names = [
+            keys.callback(request_id),
+            keys.CALLBACKS_OPEN,
+            keys.CALLBACKS_CLOSED,
+            keys.open_callback_of(person),
+        ]
         args: list[str | float] = [
             user,
             now,
@@ -282,7 +298,6 @@ class CallbackQueue:
         if result == "gone" or found is None:
             raise UnknownRequest(request_id)
         return found
-
 
 
 def _score(request: CallbackRequest) -> float:

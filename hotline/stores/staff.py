@@ -97,4 +97,3 @@ class StaffDirectory:
             pipe.expire(failures, LOCKOUT_SECONDS)
             pipe.execute()
         return None
-
