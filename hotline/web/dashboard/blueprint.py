@@ -67,6 +67,8 @@ def require_login() -> ResponseReturnValue | None:
         else:
             sessions.end()
     if g.staff is None and request.endpoint not in PUBLIC:
+        if record and record.stage is not Stage.SIGNED_IN:  # half-way through logging in
+            return redirect(url_for("dashboard.login"))
         ended = bool(request.cookies.get(sessions.COOKIE))
         sessions.end()
         return redirect(url_for("dashboard.login", ended=1 if ended else None))
