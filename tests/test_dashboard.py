@@ -180,7 +180,9 @@ def test_cookies_are_secure_over_https_and_always_http_only_and_same_site(
         base_url=f"{scheme}://localhost",
     )
     cookie = response.headers["Set-Cookie"]
-    assert cookie.startswith("hotline_session=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert (
+        cookie.startswith("hotline_session=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    )
     assert ("Secure" in cookie) is secure
     assert ("Strict-Transport-Security" in response.headers) is (scheme == "https")
 

@@ -70,15 +70,26 @@ def test_each_change_ends_the_persons_sessions_and_is_audited_with_the_os_user(
     assert entry.action == action and entry.subject == "alice" and entry.os_user
 
 
-def test_add_with_a_role_enable_and_list_as_json(env: dict[str, str], connection: redis.Redis) -> None:
+def test_add_with_a_role_enable_and_list_as_json(
+    env: dict[str, str], connection: redis.Redis
+) -> None:
     typed = f"{PASSWORD}\n{PASSWORD}\n"
-    assert hotline(env, "staff", "add", "boss", "--phone", "+15557770015", "--role", "admin", input=typed).exit_code == 0
+    assert (
+        hotline(
+            env, "staff", "add", "boss", "--phone", "+15557770015", "--role", "admin", input=typed
+        ).exit_code
+        == 0
+    )
     hotline(env, "staff", "disable", "alice")
     hotline(env, "staff", "enable", "alice")
     rows = json.loads(hotline(env, "staff", "list", "--json").output)
     assert {r["username"]: r["role"] for r in rows}["boss"] == "admin"
     assert all(r["enabled"] for r in rows) and "password" not in json.dumps(rows)
-    assert [e.action for e in audit(connection).read()] == ["staff_enable", "staff_disable", "staff_add"]
+    assert [e.action for e in audit(connection).read()] == [
+        "staff_enable",
+        "staff_disable",
+        "staff_add",
+    ]
 
 
 def test_as_names_an_enabled_account_whose_role_may_do_it(
@@ -100,7 +111,9 @@ def test_as_names_an_enabled_account_whose_role_may_do_it(
     disabled = hotline(env, "callbacks", "claim", request_id, "--as", "alice")
     assert disabled.exit_code == 1 and "disabled" in disabled.output
     claimed = hotline(env, "callbacks", "claim", request_id, "--as", "sam")
-    assert claimed.exit_code == 0 and "+15551230001" in claimed.output  # the CLI keeps whole numbers
+    assert (
+        claimed.exit_code == 0 and "+15551230001" in claimed.output
+    )  # the CLI keeps whole numbers
     entry = audit(connection).read()[0]
     assert (entry.action, entry.user, entry.request) == ("claim", "sam", request_id)
 
@@ -115,7 +128,9 @@ def test_audit_prints_filtered_and_exports_old_entries_owner_only(
     assert [json.loads(line)["action"] for line in lines] == ["claim", "sign_in"]
     assert "abc123" in hotline(env, "audit", "--request", "abc123").output
     assert "No entries" in hotline(env, "audit", "--user", "nobody").output
-    recent = hotline(env, "audit", "--since", time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400)))
+    recent = hotline(
+        env, "audit", "--since", time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
+    )
     assert "claim" in recent.output and "sign_in" not in recent.output
     before = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
     out = tmp_path / "archive.jsonl.gz"

@@ -67,13 +67,18 @@ def test_totp_codes_are_good_once_within_the_drift(connection: redis.Redis, cloc
     assert codes and len(set(codes)) == 10 and two_factor.pending("sam") == ""
     assert not two_factor.check("sam", totp.at(clock()))  # used to confirm
     clock.now += 30
-    assert two_factor.check("sam", totp.at(clock())) and not two_factor.check("sam", totp.at(clock()))
+    assert two_factor.check("sam", totp.at(clock())) and not two_factor.check(
+        "sam", totp.at(clock())
+    )
     assert not two_factor.check("sam", totp.at(clock() - 30))  # an older step after a newer one
     assert not two_factor.check("sam", totp.at(clock() + 120))  # beyond the drift
     assert two_factor.use_recovery_code("sam", codes[0].upper())
     assert not two_factor.use_recovery_code("sam", codes[0])
     two_factor.reset("sam")
-    assert not two_factor.check("sam", totp.at(clock() + 30)) and two_factor.recovery_codes_left("sam") == 0
+    assert (
+        not two_factor.check("sam", totp.at(clock() + 30))
+        and two_factor.recovery_codes_left("sam") == 0
+    )
 
 
 def test_audit_filters_retention_and_export_range(connection: redis.Redis, clock: Clock) -> None:
@@ -81,7 +86,9 @@ def test_audit_filters_retention_and_export_range(connection: redis.Redis, clock
     start = clock.now
     trail.record(Action.SIGN_IN, Actor("alice", "10.0.0.1"))
     clock.now += 86400
-    trail.record(Action.CLAIM, Actor("alice", "10.0.0.1"), request="abc123", detail="called +15551230001")
+    trail.record(
+        Action.CLAIM, Actor("alice", "10.0.0.1"), request="abc123", detail="called +15551230001"
+    )
     trail.record(Action.STAFF_DISABLE, Actor("", os_user="ops"), subject="bob")
     assert [e.action for e in trail.read()] == ["staff_disable", "claim", "sign_in"]
     assert [e.action for e in trail.read(user="bob")] == ["staff_disable"]
@@ -95,7 +102,9 @@ def test_audit_filters_retention_and_export_range(connection: redis.Redis, clock
     assert trail.trim_before(clock.now - 1) == 2 and len(trail.read()) == 1
 
 
-def test_throttle_backs_off_the_pair_and_the_address_capped(connection: redis.Redis, clock: Clock) -> None:
+def test_throttle_backs_off_the_pair_and_the_address_capped(
+    connection: redis.Redis, clock: Clock
+) -> None:
     throttle = LoginThrottle(connection, clock)
     for _ in range(PAIR.free):
         throttle.failed("alice", "10.0.0.1")

@@ -20,7 +20,12 @@ from hotline.web.app import create_app
 from hotline.wiring import Hotline
 
 PASSWORD = "correct horse battery"
-PHONES = {"alice": "+15557770011", "bob": "+15557770012", "sam": "+15557770013", "ada": "+15557770014"}
+PHONES = {
+    "alice": "+15557770011",
+    "bob": "+15557770012",
+    "sam": "+15557770013",
+    "ada": "+15557770014",
+}
 
 
 class Clock:

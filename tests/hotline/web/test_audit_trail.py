@@ -50,7 +50,13 @@ def test_every_action_leaves_exactly_one_entry_and_no_number(
     sam = person("sam", totp=totps["sam"])
     base = f"/dashboard/requests/{request_id}"
     steps: list[tuple[str, Callable[[], object], str]] = [
-        ("sign_in_failed", lambda: Staffer(staff_app, clock).post("/dashboard/login", username="alice", password="x"), ""),
+        (
+            "sign_in_failed",
+            lambda: Staffer(staff_app, clock).post(
+                "/dashboard/login", username="alice", password="x"
+            ),
+            "",
+        ),
         ("sign_in", lambda: alice.login("alice"), ""),
         ("claim", lambda: alice.post(f"{base}/claim"), request_id),
         ("view", lambda: alice.get(base), request_id),
@@ -59,11 +65,31 @@ def test_every_action_leaves_exactly_one_entry_and_no_number(
         ("handover", lambda: sam.post(f"{base}/reassign", to="alice"), request_id),
         ("outcome", lambda: alice.post(f"{base}/outcome", outcome="no_answer"), request_id),
         ("sign_out", lambda: alice.post("/dashboard/logout"), ""),
-        ("staff_add", lambda: sam.post("/dashboard/staff/add", username="carol", phone="+15557770019", role="social_worker", password=PASSWORD), ""),
+        (
+            "staff_add",
+            lambda: sam.post(
+                "/dashboard/staff/add",
+                username="carol",
+                phone="+15557770019",
+                role="social_worker",
+                password=PASSWORD,
+            ),
+            "",
+        ),
         ("staff_disable", lambda: sam.post("/dashboard/staff/carol/disable"), ""),
         ("staff_enable", lambda: sam.post("/dashboard/staff/carol/enable"), ""),
-        ("staff_password", lambda: sam.post("/dashboard/staff/carol/password", password="another long one"), ""),
-        ("staff_role", lambda: person("ada", totp=totps["ada"]).post("/dashboard/staff/carol/role", role="supervisor"), ""),
+        (
+            "staff_password",
+            lambda: sam.post("/dashboard/staff/carol/password", password="another long one"),
+            "",
+        ),
+        (
+            "staff_role",
+            lambda: person("ada", totp=totps["ada"]).post(
+                "/dashboard/staff/carol/role", role="supervisor"
+            ),
+            "",
+        ),
         ("staff_logout", lambda: sam.post("/dashboard/staff/bob/logout"), ""),
         ("staff_reset_2fa", lambda: sam.post("/dashboard/staff/bob/reset-2fa"), ""),
         ("staff_remove", lambda: sam.post("/dashboard/staff/bob/remove"), ""),
@@ -78,7 +104,9 @@ def test_every_action_leaves_exactly_one_entry_and_no_number(
         assert abs(entry.at - clock()) < 5 or entry.at <= time.time()
     alice.login("alice")
     alice.post(f"{base}/claim")
-    found = new_entries(h, lambda: alice.post(f"{base}/outcome", outcome="reached", note="rang +1 555 123 0001"))
+    found = new_entries(
+        h, lambda: alice.post(f"{base}/outcome", outcome="reached", note="rang +1 555 123 0001")
+    )
     assert sorted(e.action for e in found) == ["note", "outcome"]
     for entry in h.audit.read(limit=10_000):
         values = " ".join(str(v) for v in entry.as_dict().values())
@@ -86,7 +114,9 @@ def test_every_action_leaves_exactly_one_entry_and_no_number(
         assert PERSON not in values and all(p not in values for p in PHONES.values())
 
 
-def test_the_queue_and_its_refreshes_leave_no_entry(h: Hotline, person: Callable[..., Staffer]) -> None:
+def test_the_queue_and_its_refreshes_leave_no_entry(
+    h: Hotline, person: Callable[..., Staffer]
+) -> None:
     file(h, PERSON)
     alice = person("alice")
     assert new_entries(h, lambda: [alice.get("/dashboard/"), alice.get("/dashboard/?auto=1")]) == []

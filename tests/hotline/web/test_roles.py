@@ -70,7 +70,10 @@ def test_a_supervisor_hands_a_request_to_a_colleague(
     sam = person("sam", totp=totps["sam"])
     sam.post(f"/dashboard/requests/{request_id}/reassign", to="bob")
     assert h.callbacks.get(request_id).claimed_by == "bob"
-    assert person("alice").post(f"/dashboard/requests/{request_id}/reassign", to="alice").status_code == 403
+    assert (
+        person("alice").post(f"/dashboard/requests/{request_id}/reassign", to="alice").status_code
+        == 403
+    )
 
 
 def test_supervisors_manage_social_workers_and_admins_manage_supervisors(
@@ -80,7 +83,9 @@ def test_supervisors_manage_social_workers_and_admins_manage_supervisors(
     sam.post("/dashboard/staff/alice/disable")
     assert h.staff.get("alice").enabled is False
     sam.post("/dashboard/staff/ada/disable")
-    assert h.staff.get("ada").enabled and "may not manage" in sam.get("/dashboard/staff").get_data(as_text=True)
+    assert h.staff.get("ada").enabled and "may not manage" in sam.get("/dashboard/staff").get_data(
+        as_text=True
+    )
     sam.post("/dashboard/staff/bob/role", role="admin")
     assert h.staff.get("bob").role is Role.SOCIAL_WORKER
     sam.post(

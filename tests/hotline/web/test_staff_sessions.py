@@ -67,7 +67,9 @@ def test_idle_time_out_and_what_counts_as_activity(
     assert "You were logged out" in alice.get(response.headers["Location"]).get_data(as_text=True)
 
 
-def test_absolute_limit_however_busy(h: Hotline, clock: Clock, person: Callable[..., Staffer]) -> None:
+def test_absolute_limit_however_busy(
+    h: Hotline, clock: Clock, person: Callable[..., Staffer]
+) -> None:
     alice = person("alice")
     limit = h.settings.staff_session_hours * 3600
     while clock.now + 600 < alice_started(h) + limit:
