@@ -1,4 +1,7 @@
-"""Load the content files (one per language) into Flows, validated before anything uses them."""
+"""Load the content files (one per language) into Flows, validated before anything uses them.
+
+flows/content/README.md describes the files.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +11,25 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from flows.model import Flow, Flows, Node, Option
+from flows.model import (
+    Asks,
+    CallbackForm,
+    Channel,
+    FileRequest,
+    Flow,
+    Flows,
+    GoTo,
+    Node,
+    Option,
+    SwitchLanguage,
+    Talk,
+    Target,
+    Window,
+)
 from flows.validate import ContentError, validate
 
 CONTENT_DIR = Path(__file__).parent / "content"
+TALK, REQUEST, LANGUAGE = "@talk", "@callback", "@lang:"  # targets that are actions, not nodes
 
 
 def load_flows(directory: Path = CONTENT_DIR, check: bool = True) -> Flows:
@@ -39,8 +57,8 @@ def parse_flow(data: Mapping[str, Any], name: str = "content") -> Flow:
                 id=node_id,
                 sms=_strings(raw["sms"], f"{node_id}.sms"),
                 voice=_strings(raw["voice"], f"{node_id}.voice"),
-                options=tuple(Option(**o) for o in raw.get("options", ())),
-                asks=raw.get("asks", ""),
+                options=tuple(_option(o) for o in raw.get("options", ())),
+                asks=Asks(raw["asks"]) if "asks" in raw else None,
             )
             for node_id, raw in data["nodes"].items()
         }
@@ -53,13 +71,52 @@ def parse_flow(data: Mapping[str, Any], name: str = "content") -> Flow:
                 for k, v in data["keywords"].items()
             },
             source=dict(data["source"]),
+            words={k: _strings(v, f"words.{k}") for k, v in data.get("words", {}).items()},
+            name=data.get("name", ""),
             tts_voice=data["voice"]["tts"],
             speech_language=data["voice"]["language"],
             root=data.get("root", "main"),
         )
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:
         raise ContentError(f"{name}: malformed content: {exc!r}") from exc
     return replace(flow, parents=tree_parents(flow))
+
+
+def _option(raw: Mapping[str, str]) -> Option:
+    """One option as TOML gives it: key, label, say, target, and maybe channel and set."""
+    unknown = set(raw) - {"key", "label", "say", "target", "channel", "set"}
+    if unknown:
+        raise TypeError(f"option {raw.get('key')!r} has unknown fields {sorted(unknown)}")
+    channel = Channel(raw["channel"]) if raw.get("channel") else None
+    given = _answer(raw["set"]) if raw.get("set") else None
+    return Option(raw["key"], raw["label"], target(raw["target"]), raw["say"], channel, given)
+
+
+def target(spelled: str) -> Target:
+    """An option's target as the content spells it: a node id, @talk, @callback or @lang:<lang>."""
+    if spelled == TALK:
+        return Talk()
+    if spelled == REQUEST:
+        return FileRequest()
+    if spelled.startswith(LANGUAGE):
+        return SwitchLanguage(spelled.removeprefix(LANGUAGE))
+    if spelled.startswith("@"):
+        raise ValueError(
+            f"unknown target {spelled!r} (actions: {TALK}, {REQUEST}, {LANGUAGE}<lang>)"
+        )
+    return GoTo(spelled)
+
+
+def _answer(spelled: str) -> CallbackForm:
+    """An option's `set`: 'window=morning' (morning, afternoon, evening, any) or 'voicemail=yes' (or no)."""
+    name, _, value = spelled.partition("=")
+    if name == "window":
+        return CallbackForm(window=Window(value))
+    if name == "voicemail" and value in ("yes", "no"):
+        return CallbackForm(voicemail=value == "yes")
+    raise ValueError(
+        f"set = {spelled!r}: expected window=<{'|'.join(Window)}> or voicemail=<yes|no>"
+    )
 
 
 def _strings(value: object, where: str) -> tuple[str, ...]:
@@ -75,11 +132,8 @@ def tree_parents(flow: Flow) -> dict[str, str]:
     queue = [flow.root]
     for node_id in queue:
         for option in flow.nodes[node_id].options if node_id in flow.nodes else ():
-            if (
-                option.target not in parents
-                and option.target in flow.nodes
-                and option.target != flow.root
-            ):
-                parents[option.target] = node_id
-                queue.append(option.target)
+            match option.target:
+                case GoTo(node) if node not in parents and node in flow.nodes and node != flow.root:
+                    parents[node] = node_id
+                    queue.append(node)
     return parents

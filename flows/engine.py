@@ -6,7 +6,8 @@ from dataclasses import replace
 
 from flows.model import Channel, Event, Flows, Outcome, State
 from flows.sms import sms_step, start_text
-from flows.voice import greeting, speakable, voice_step
+from flows.voice.machine import voice_step
+from flows.voice.prompts import greeting, speakable
 
 
 def step(flows: Flows, state: State, event: Event) -> Outcome:

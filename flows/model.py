@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 
 
@@ -23,13 +23,6 @@ class EventKind(StrEnum):
     DIAL_ENDED = "dial_ended"
 
 
-class EffectKind(StrEnum):
-    """Work the host does after saving the state."""
-
-    SEND_TEXT = "send_text"  # text the caller the SMS pages of node `arg`
-    REQUEST_CALLBACK = "request_callback"  # file a call-back request with `fields`
-
-
 class Then(StrEnum):
     """What a call does after the replies are spoken (an SMS step simply replies)."""
 
@@ -39,16 +32,79 @@ class Then(StrEnum):
     HANG_UP = "hang_up"
 
 
+class Asks(StrEnum):
+    """The one answer a node of the call-back form collects."""
+
+    WINDOW = "window"
+    VOICEMAIL = "voicemail"
+    NUMBER = "number"
+
+
+class Window(StrEnum):
+    """When a person would like to be called back."""
+
+    MORNING = "morning"
+    AFTERNOON = "afternoon"
+    EVENING = "evening"
+    ANY = "any"
+
+
+@dataclass(frozen=True)
+class CallbackForm:
+    """Answers to the call-back questions; None (or '') for one not given yet.
+
+    An option's `set` is a form too: the answers choosing it gives.
+    """
+
+    window: Window | None = None
+    voicemail: bool | None = None
+    number: str = ""  # another number to call, as E.164
+
+    def merged(self, given: CallbackForm) -> CallbackForm:
+        """This form with the answers in `given` taking the place of its own."""
+        changes = {
+            f.name: v for f in fields(given) if (v := getattr(given, f.name)) not in (None, "")
+        }
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class GoTo:
+    """An option's target: another node."""
+
+    node: str
+
+
+@dataclass(frozen=True)
+class Talk:
+    """An option's target: put the caller through to a social worker (voice only)."""
+
+
+@dataclass(frozen=True)
+class FileRequest:
+    """An option's target: file the call-back request with the answers given."""
+
+
+@dataclass(frozen=True)
+class SwitchLanguage:
+    """An option's target: go on, from the main menu, in another language."""
+
+    lang: str
+
+
+Target = GoTo | Talk | FileRequest | SwitchLanguage
+
+
 @dataclass(frozen=True)
 class Option:
     """One numbered choice: its key, its SMS label, where it leads, and its spoken lead-in."""
 
     key: str
     label: str
-    target: str
+    target: Target
     say: str
-    channel: str = ""  # "" for both channels, or the one channel that offers it
-    set: str = ""  # an answer this choice gives, as "name=value" (e.g. "window=morning")
+    channel: Channel | None = None  # None for both channels, or the one channel that offers it
+    set: CallbackForm | None = None  # the answers this choice gives (e.g. window=morning)
 
 
 @dataclass(frozen=True)
@@ -59,11 +115,11 @@ class Node:
     sms: tuple[str, ...]
     voice: tuple[str, ...]
     options: tuple[Option, ...] = ()
-    asks: str = ""  # the answer this node collects ("window", "voicemail", "number"), if any
+    asks: Asks | None = None  # the answer this node collects, if it is part of the form
 
     def options_for(self, channel: Channel) -> tuple[Option, ...]:
         """The options this channel offers."""
-        return tuple(o for o in self.options if o.channel in ("", channel))
+        return tuple(o for o in self.options if o.channel in (None, channel))
 
     def option(self, key: str, channel: Channel) -> Option | None:
         """The option behind a key on this channel, if there is one."""
@@ -72,7 +128,7 @@ class Node:
 
 @dataclass(frozen=True, eq=False)
 class Flow:
-    """The whole hotline in one language: nodes by id and the fixed texts around them.
+    """The whole hotline in one language: nodes by id and the fixed texts and words around them.
 
     Loaded once and never changed, a flow is itself (equal and hashed by identity), so what is
     derived from flows can be cached.
@@ -83,6 +139,8 @@ class Flow:
     texts: Mapping[str, str]
     keywords: Mapping[str, frozenset[str]]
     source: Mapping[str, str]
+    words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # numbers, days, meridiem
+    name: str = ""  # the language's name, as the staff dashboard shows it
     tts_voice: str = "Polly.Joanna"
     speech_language: str = "en-US"
     root: str = "main"
@@ -98,7 +156,12 @@ Flows = Mapping[str, Flow]
 
 @dataclass(frozen=True)
 class State:
-    """Where one conversation stands. `node` is empty before the conversation starts."""
+    """Where one conversation stands. `node` is empty before the conversation starts.
+
+    `topic` is the part of the fact sheet a request would be about; `form` holds the call-back
+    answers so far; `crisis` is set once the safety answer was given on a call, `urgent` while
+    an urgent request waits for a number to call.
+    """
 
     lang: str = "en"
     node: str = ""
@@ -106,15 +169,10 @@ class State:
     steps: int = 0
     misses: int = 0
     opted_out: bool = False
-    answers: tuple[tuple[str, str], ...] = ()  # what the person chose so far (callback details)
-
-    def answer(self, name: str) -> str:
-        """One answer given so far, or ''."""
-        return dict(self.answers).get(name, "")
-
-    def answering(self, name: str, value: str) -> State:
-        """This state with one more (or a changed) answer."""
-        return replace(self, answers=tuple(sorted({**dict(self.answers), name: value}.items())))
+    topic: str = ""
+    form: CallbackForm = CallbackForm()
+    crisis: bool = False
+    urgent: bool = False
 
 
 @dataclass(frozen=True)
@@ -138,12 +196,22 @@ class Event:
 
 
 @dataclass(frozen=True)
-class Effect:
-    """Work for the host to do after the state is saved (`kind` names it, `arg` qualifies it)."""
+class SendText:
+    """Effect: text the caller the SMS pages of `node`."""
 
-    kind: EffectKind
-    arg: str = ""
-    fields: tuple[tuple[str, str], ...] = ()
+    node: str
+
+
+@dataclass(frozen=True)
+class RequestCallback:
+    """Effect: file a call-back request about `topic` with the answers in `form`."""
+
+    form: CallbackForm
+    topic: str = ""
+    urgent: bool = False
+
+
+Effect = SendText | RequestCallback  # work for the host to do after the state is saved
 
 
 @dataclass(frozen=True)

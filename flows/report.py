@@ -15,7 +15,7 @@ from flows.validate import (
     spoken_seconds,
     voice_prompts,
 )
-from flows.voice import prompt, speakable
+from flows.voice.prompts import prompt, speakable
 
 
 @dataclass(frozen=True)
@@ -35,13 +35,13 @@ def budget_lines(flows: Flows) -> Iterator[Line]:
         for name, text in sms_texts(flow):
             m = measure(text)
             figures = f"{m.encoding}, {m.characters} chars, {m.segments} segment(s)"
-            breach = []
+            breaches = []
             if not m.is_gsm7:
                 where = ", ".join(f"{c!r} at {i}" for i, c in non_gsm_positions(text))
-                breach.append(f"not GSM-7: {where}")
+                breaches.append(f"not GSM-7: {where}")
             if m.segments > SMS_MAX_SEGMENTS:
-                breach.append(f"over {SMS_MAX_SEGMENTS} segments")
-            yield Line(lang, Channel.SMS, name, figures, "; ".join(breach))
+                breaches.append(f"over {SMS_MAX_SEGMENTS} segments")
+            yield Line(lang, Channel.SMS, name, figures, "; ".join(breaches))
         for name, text in voice_prompts(flow):
             seconds = spoken_seconds(text)
             figures = f"{len(speakable(text).split())} words, {seconds:.0f} s"

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from flows.callback import CALLBACK_NODE, arriving, choose, take_number, urgent_request
 from flows.languages import everyones, start_language
-from flows.model import Channel, Flow, Flows, Outcome, State
+from flows.model import Asks, Channel, Flow, Flows, Outcome, State
 from flows.text import Command, choice, classify
 
 
@@ -90,7 +90,7 @@ def _navigate(flow: Flow, state: State, command: Command, text: str) -> Outcome:
         if state.page + 1 < len(node.sms):
             return _show(flow, state, state.node, state.page + 1)
         return Outcome(state, (no_more_text(flow, state.node),))
-    if node.asks == "number":
+    if node.asks is Asks.NUMBER:
         taken = take_number(flow, state, text)
         if taken is None:
             return Outcome(

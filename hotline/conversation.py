@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from flows.engine import step
-from flows.model import Channel, EffectKind, Outcome, State, Then
-from flows.voice import prompt, speakable
+from flows.model import Channel, Outcome, RequestCallback, SendText, State, Then
+from flows.voice.prompts import prompt, speakable
 from hotline.inbound import Inbound
 from hotline.outbound import outbox
 from hotline.stores import keys
@@ -43,7 +43,9 @@ def take_step(h: Hotline, inbound: Inbound) -> Stepped:
     def engine(state: State) -> Outcome:
         event = inbound.event
         if inbound.channel is Channel.VOICE:
-            event = replace(event, office_hours=office.describe(state.lang))
+            # In the caller's language (a state saved under older content starts in the first).
+            flow = h.flows.get(state.lang) or next(iter(h.flows.values()))
+            event = replace(event, office_hours=office.describe(flow))
         return step(h.flows, state, event)
 
     advanced = h.store.advance(
@@ -81,11 +83,11 @@ def hand_off(h: Hotline, outcome: Outcome, inbound: Inbound) -> None:
 def _queue(h: Hotline, outcome: Outcome, inbound: Inbound) -> None:
     lang, sid = outcome.state.lang, inbound.sid
     for effect in outcome.effects:
-        if effect.kind is EffectKind.SEND_TEXT:
-            outbox.send_section(h, inbound.who, lang, effect.arg, f"text-{sid}-{effect.arg}")
-        elif effect.kind is EffectKind.REQUEST_CALLBACK:
-            filing_key = f"{sid}-{outcome.state.steps}"
-            fields = dict(effect.fields)
-            outbox.request_callback(
-                h, inbound.who, inbound.channel, lang, fields, filing_key, inbound.verified
-            )
+        match effect:
+            case SendText(node):
+                outbox.send_section(h, inbound.who, lang, node, f"text-{sid}-{node}")
+            case RequestCallback():
+                filing_key = f"{sid}-{outcome.state.steps}"
+                outbox.request_callback(
+                    h, inbound.who, inbound.channel, lang, effect, filing_key, inbound.verified
+                )

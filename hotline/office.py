@@ -1,22 +1,19 @@
-"""The social workers' office hours: when a caller can be put through, said in words."""
+"""The social workers' office hours: when a caller can be put through, said in words.
+
+The words are the content's (flows/content/*.toml: `words.days`, `words.meridiem` and the
+texts `hours*`, `clock*` and `when_*`), from the Flow of the person's language.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flows.model import Flow, Window
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_DAY_NAMES = {
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-    "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
-}
-_WORDS = {
-    "en": {"to": "to", "from": "from", "time": "{city} time", "and": "and"},
-    "es": {"to": "a", "from": "de", "time": "hora de {city}", "and": "y"},
-}
 _RANGE = re.compile(
     r"^(mon|tue|wed|thu|fri|sat|sun)(?:-(mon|tue|wed|thu|fri|sat|sun))? (\d\d):(\d\d)-(\d\d):(\d\d)$"
 )
@@ -73,81 +70,51 @@ class OfficeHours:
             for o in self.openings
         )
 
-    def describe(self, lang: str) -> str:
-        """The hours in words: 'Monday to Thursday, from 9:00 to 19:00, and Friday, ..., New York time'."""
-        names, words = _DAY_NAMES.get(lang, _DAY_NAMES["en"]), _WORDS.get(lang, _WORDS["en"])
+    def describe(self, flow: Flow) -> str:
+        """The hours in `flow`'s words: 'Monday to Thursday, from 9 AM to 7 PM, and Friday, ..., New York time'."""
+        names = flow.words["days"]
         runs = []
         for o in self.openings:
-            days = names[o.first_day] + (
-                f" {words['to']} {names[o.last_day]}" if o.last_day != o.first_day else ""
-            )
-            runs.append(
-                f"{days}, {words['from']} {_clock(o.opens, lang)} {words['to']} {_clock(o.closes, lang)}"
-            )
+            days = names[o.first_day]
+            if o.last_day != o.first_day:
+                days = flow.text("hours_days", first=days, last=names[o.last_day])
+            opens, closes = _clock(o.opens, flow), _clock(o.closes, flow)
+            runs.append(flow.text("hours_run", days=days, opens=opens, closes=closes))
         city = self.zone.key.rsplit("/", 1)[-1].replace("_", " ")
-        return f", {words['and']} ".join(runs) + ", " + words["time"].format(city=city)
+        return flow.text("hours", runs=f", {flow.text('hours_and')} ".join(runs), city=city)
 
 
-def _clock(t: time, lang: str) -> str:
+def _clock(t: time, flow: Flow) -> str:
+    """A time of day in `flow`'s words: '9 AM', '5:30 PM', '19:00', 'midnight'."""
     if t == time.max:
-        return "midnight" if lang == "en" else "medianoche"
-    if lang == "en":
-        hour = t.hour % 12 or 12
-        return f"{hour}{f':{t.minute:02d}' if t.minute else ''} {'AM' if t.hour < 12 else 'PM'}"
-    return f"{t.hour}:{t.minute:02d}"
+        return flow.text("clock_midnight")
+    return flow.text(
+        "clock",
+        hour12=str(t.hour % 12 or 12),
+        hour24=str(t.hour),
+        minute=f"{t.minute:02d}",
+        colon_minute=f":{t.minute:02d}" if t.minute else "",
+        meridiem=flow.words["meridiem"][t.hour >= 12],
+    )
 
 
 WINDOWS = {
-    "morning": (time(0), time(12)),
-    "afternoon": (time(12), time(17)),
-    "evening": (time(17), time.max),
-    "any": (time(0), time.max),
-}
-_WHEN: dict[str, dict[str, Any]] = {
-    "en": {
-        "today": {
-            "morning": "this morning",
-            "afternoon": "this afternoon",
-            "evening": "this evening",
-            "any": "today before {close}",
-        },
-        "later": {
-            "morning": "{day} morning",
-            "afternoon": "{day} afternoon",
-            "evening": "{day} evening",
-            "any": "{day}",
-        },
-        "tomorrow": "tomorrow",
-        "unknown": "as soon as a social worker can",
-    },
-    "es": {
-        "today": {
-            "morning": "esta mañana",
-            "afternoon": "esta tarde",
-            "evening": "esta noche",
-            "any": "hoy antes de las {close}",
-        },
-        "later": {
-            "morning": "{day} por la mañana",
-            "afternoon": "{day} por la tarde",
-            "evening": "{day} por la noche",
-            "any": "{day}",
-        },
-        "tomorrow": "mañana",
-        "unknown": "en cuanto un trabajador social pueda",
-    },
+    Window.MORNING: (time(0), time(12)),
+    Window.AFTERNOON: (time(12), time(17)),
+    Window.EVENING: (time(17), time.max),
+    Window.ANY: (time(0), time.max),
 }
 
 
-def expected_call(office: OfficeHours, window: str, now: datetime, lang: str) -> str:
-    """When to expect a call back, honestly: 'this afternoon', 'tomorrow morning', 'Monday'.
+def expected_call(office: OfficeHours, window: str, now: datetime, flow: Flow) -> str:
+    """When to expect a call back, honestly, in `flow`'s words: 'this afternoon', 'Monday'.
 
     The first office opening that overlaps the preferred window; if the window never meets the
     hours (evening calls from an office that closes at 5), the first opening at all.
     """
-    words = _WHEN.get(lang, _WHEN["en"])
     local = now.astimezone(office.zone)
-    for wanted in dict.fromkeys((window if window in WINDOWS else "any", "any")):
+    preferred = Window(window) if window in WINDOWS else Window.ANY
+    for wanted in dict.fromkeys((preferred, Window.ANY)):
         start, end = WINDOWS[wanted]
         for offset in range(15):
             day = (local + timedelta(days=offset)).date()
@@ -160,20 +127,19 @@ def expected_call(office: OfficeHours, window: str, now: datetime, lang: str) ->
                 if offset == 0:
                     opens = max(opens, local.time())
                 if opens < closes:
-                    return _when(words, wanted, offset, day, _clock(o.closes, lang), lang)
-    return words["unknown"]
+                    return _when(flow, wanted, offset, day, _clock(o.closes, flow))
+    return flow.text("when_unknown")
 
 
-def _when(words: dict[str, Any], window: str, offset: int, day: date, close: str, lang: str) -> str:
+def _when(flow: Flow, window: Window, offset: int, day: date, close: str) -> str:
     if offset == 0:
-        return words["today"][window].format(close=close)
-    name = (
-        words["tomorrow"] if offset == 1 else _DAY_NAMES.get(lang, _DAY_NAMES["en"])[day.weekday()]
-    )
-    if lang == "es" and offset > 1:
-        name = f"el {name}"
+        when = flow.text(f"when_today_{window}", close=close)
+    else:
+        name = flow.words["days"][day.weekday()]
+        name = flow.text("when_tomorrow") if offset == 1 else flow.text("when_day", day=name)
+        when = flow.text(f"when_later_{window}", day=name)
     # This goes into a text: á, í, ó, ú would turn the whole message into costly UCS-2.
-    return words["later"][window].format(day=name).translate(_SMS_SAFE)
+    return when.translate(_SMS_SAFE)
 
 
 _SMS_SAFE = str.maketrans("áíóúÁÍÓÚ", "aiouAIOU")

@@ -15,6 +15,7 @@ from rq import get_current_job
 from rq.exceptions import DuplicateJobError
 from rq.registry import FailedJobRegistry
 
+from flows.model import Channel
 from flows.text import display_number
 from hotline import logs
 from hotline.office import expected_call
@@ -46,6 +47,11 @@ def hotline() -> Hotline:
             fsync,
         )
     return h
+
+
+def forget_resources() -> None:
+    """Forget this process's resources: the next job builds them again from the environment."""
+    hotline.cache_clear()
 
 
 def send_section(tag: str, lang: str, node: str) -> int:
@@ -84,7 +90,8 @@ def file_callback(tag: str, filing_key: str) -> str:
         return ""
     details = json.loads(raw)
     may_change = details.pop("may_change", True)
-    request = CallbackRequest(id="", person=tag, updated_at=time.time(), **details)
+    fields = {**details, "channel": Channel(details["channel"])}
+    request = CallbackRequest(id="", person=tag, updated_at=time.time(), **fields)
     with h.master.unmoved():  # behind Sentinel: filed on a master that stays (else retried)
         filed = h.callbacks.file(filing_key, request, may_change)
     request_id = filed.id
@@ -199,7 +206,7 @@ def _schedule_purge(h: Hotline) -> None:
 
 def _confirmation(h: Hotline, details: dict) -> str:
     flow = h.flows.get(details["lang"]) or h.flows["en"]
-    when = expected_call(h.settings.office_hours, details["window"], datetime.now(UTC), flow.lang)
+    when = expected_call(h.settings.office_hours, details["window"], datetime.now(UTC), flow)
     return flow.text("callback_confirmed", number=display_number(details["number"]), when=when)
 
 

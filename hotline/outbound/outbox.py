@@ -12,6 +12,7 @@ import time
 
 import redis
 
+from flows.model import Channel, RequestCallback, Window
 from hotline.outbound import jobs
 from hotline.outbound.enqueue import enqueue
 from hotline.settings import can_be_reached
@@ -39,13 +40,13 @@ def send_section(h: Hotline, number: str, lang: str, node: str, job_id: str) -> 
 def request_callback(
     h: Hotline,
     number: str,
-    channel: str,
+    channel: Channel,
     lang: str,
-    answers: dict[str, str],
+    request: RequestCallback,
     filing_key: str,
     verified: bool = True,
 ) -> None:
-    """File a call-back request for `number` (or the number in `answers`) and confirm it.
+    """File a call-back request for `number` (or the number in its form) and confirm it.
 
     `number` is the asker's own (a withheld caller's CallSid stands in for it: such a request
     always carries the number they typed, and no text is sent). A caller ID that failed
@@ -59,15 +60,15 @@ def request_callback(
         raise TooManyWithheld()
     tag = h.store.tag(number)
     details = {
-        "number": answers.get("number") or number,
+        "number": request.form.number or number,
         "text_to": number if can_be_reached(number) and verified else "",
         "may_change": verified,
-        "channel": channel,
+        "channel": channel.value,
         "lang": lang,
-        "topic": answers.get("topic", ""),
-        "window": answers.get("window", "any"),
-        "voicemail": answers.get("voicemail") == "yes",
-        "urgent": answers.get("urgent") == "yes",
+        "topic": request.topic,
+        "window": (request.form.window or Window.ANY).value,
+        "voicemail": bool(request.form.voicemail),
+        "urgent": request.urgent,
         "requested_at": time.time(),
     }
     pending = keys.pending_filing(tag, filing_key)

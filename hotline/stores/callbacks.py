@@ -16,6 +16,7 @@ from typing import Any
 
 import redis
 
+from flows.model import Channel
 from hotline.stores import callback_scripts as scripts
 from hotline.stores import keys
 from hotline.stores.decode import text
@@ -65,7 +66,7 @@ class CallbackRequest:
     id: str
     person: str  # keyed hash of the person's own number: finds their open request
     number: str  # the number to call
-    channel: str
+    channel: Channel
     lang: str
     topic: str
     window: str
@@ -79,7 +80,7 @@ class CallbackRequest:
     status: Status = Status.OPEN
     claimed_by: str = ""
     lease_until: float = 0.0
-    outcome: str = ""
+    outcome: CallbackOutcome | None = None
     note: str = ""
     closed_at: float = 0.0
     not_before: float = 0.0
@@ -106,6 +107,10 @@ class CallbackRequest:
                 kwargs[f.name] = int(value or 0)
             elif f.type == "Status":
                 kwargs[f.name] = Status(value or "open")
+            elif f.type == "Channel":
+                kwargs[f.name] = Channel(value or "sms")
+            elif f.type == "CallbackOutcome | None":
+                kwargs[f.name] = CallbackOutcome(value) if value else None
             else:
                 kwargs[f.name] = value
         return cls(**kwargs)  # type: ignore[arg-type]
@@ -246,6 +251,8 @@ def _score(request: CallbackRequest) -> float:
 
 
 def _field(value: object) -> str:
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return "1" if value else "0"
     return str(value.value if isinstance(value, StrEnum) else value)

@@ -9,8 +9,8 @@ from functools import lru_cache
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from flows.model import Flow, Outcome, Then
-from flows.voice import hints
+from flows.model import Asks, Flow, Outcome, Then
+from flows.voice.prompts import hints
 
 GATHER_TIMEOUT = 6  # seconds of silence before a <Gather> gives up (Twilio's default is 5)
 NUMBER_TIMEOUT = 10  # people look up or read out a number: give them longer between keys
@@ -111,6 +111,17 @@ def connect(
     return str(twiml)
 
 
+def kept_answers() -> int:
+    """How many answers (texts' and calls') are kept built, to be sent again as they are."""
+    return _messages.cache_info().currsize + _call.cache_info().currsize
+
+
+def forget_answers() -> None:
+    """Drop every kept answer (each is built again when next needed)."""
+    _messages.cache_clear()
+    _call.cache_clear()
+
+
 @dataclass(frozen=True)
 class DialTo:
     """Whom a <Dial> rings, and the caller ID it shows."""
@@ -121,7 +132,7 @@ class DialTo:
 
 def _listening(flow: Flow, node_id: str) -> dict[str, object]:
     """How a <Gather> listens at this node: one key or a few words; keys up to # for a number."""
-    if flow.nodes[node_id].asks == "number":
+    if flow.nodes[node_id].asks is Asks.NUMBER:
         return {"input": "dtmf", "finish_on_key": "#", "timeout": NUMBER_TIMEOUT}
     return {
         "input": "dtmf speech",

@@ -10,7 +10,7 @@ import redis
 from flask import Blueprint, Response, abort, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from flows.voice import speakable
+from flows.voice.prompts import speakable
 from hotline import inbound
 from hotline.conversation import take_step
 from hotline.inbound import VoiceRequest

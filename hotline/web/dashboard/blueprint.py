@@ -11,9 +11,10 @@ from hotline.display import age, clock_in, last_four
 from hotline.permissions import Permission, allows
 from hotline.settings import Settings
 from hotline.stores.audit import Actor
-from hotline.stores.callbacks import CallbackOutcome
 from hotline.stores.sessions import Stage
 from hotline.web import csrf, sessions
+from hotline.web.dashboard.labels import CHANNELS, OUTCOMES, languages, windows
+from hotline.web.dashboard.labels import topic as topic_label
 from hotline.web.resources import hotline
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates")
@@ -21,15 +22,6 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="
 # Views a visitor may reach: logging in, and its second step (which checks its own stage).
 PUBLIC = frozenset({"dashboard.login", "dashboard.second_factor", "dashboard.enrol"})
 HSTS = "max-age=31536000; includeSubDomains"
-LANGUAGES = {"en": "English", "es": "Spanish"}
-WINDOWS = {"morning": "Morning", "afternoon": "Afternoon", "evening": "Evening", "any": "Any time"}
-CHANNELS = {"sms": "text", "voice": "phone call"}
-OUTCOMES = {
-    CallbackOutcome.REACHED: "Reached",
-    CallbackOutcome.NO_ANSWER: "No answer",
-    CallbackOutcome.WRONG_NUMBER: "Wrong number",
-    CallbackOutcome.CLOSED: "Closed (no call needed)",
-}
 # Inline styles only, no scripts, nothing from elsewhere; forms post back here alone.
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -108,11 +100,7 @@ def clock(moment: float | datetime | None) -> str:
 @bp.app_template_filter("topic")
 def topic(node_id: str) -> str:
     """A part of the fact sheet by the menu label that leads to it ('find': 'Find a doctor')."""
-    flow = hotline().flows.get("en")
-    labels = (
-        {o.target: o.label for node in flow.nodes.values() for o in node.options} if flow else {}
-    )
-    return labels.get(node_id, node_id)
+    return topic_label(hotline().flows, node_id)
 
 
 @bp.context_processor
@@ -122,8 +110,8 @@ def page_globals() -> dict[str, object]:
         "csrf_token": csrf.token,
         "staff": g.get("staff"),
         "may": lambda permission: g.get("staff") and allows(g.staff.role, Permission[permission]),
-        "languages": LANGUAGES,
-        "windows": WINDOWS,
+        "languages": languages(hotline().flows),
+        "windows": windows(hotline().flows),
         "channels": CHANNELS,
         "outcomes": OUTCOMES,
     }

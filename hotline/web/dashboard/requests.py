@@ -18,14 +18,13 @@ from hotline.stores.audit import Action
 from hotline.stores.callbacks import (
     AlreadyClaimed,
     CallbackOutcome,
-    CallbackRequest,
     NotYours,
-    Status,
     UnknownRequest,
 )
 from hotline.web import twiml
-from hotline.web.dashboard.blueprint import OUTCOMES, actor, bp, clock
+from hotline.web.dashboard.blueprint import actor, bp, clock
 from hotline.web.dashboard.failed import failed_count
+from hotline.web.dashboard.labels import recorded
 from hotline.web.dashboard.roles import needs
 from hotline.web.resources import hotline
 
@@ -144,17 +143,5 @@ def outcome(request_id: str) -> ResponseReturnValue:
     if note:
         h.audit.record(Action.NOTE, actor(), request=request_id)
     log.info("dashboard: %s recorded %s for call back %s", user, result, request_id)
-    flash(_recorded(closed, h.callbacks.max_attempts), "ok")
+    flash(recorded(closed, h.callbacks.max_attempts, clock(closed.not_before)), "ok")
     return redirect(url_for("dashboard.queue"))
-
-
-def _recorded(closed: CallbackRequest, max_attempts: int) -> str:
-    """What to tell the social worker once an outcome is recorded."""
-    if closed.outcome != CallbackOutcome.NO_ANSWER:
-        return f"Recorded: {OUTCOMES[CallbackOutcome(closed.outcome)]}. The request is closed."
-    if closed.status is Status.CLOSED:
-        return f"Recorded: no answer, attempt {closed.attempts} of {max_attempts}. The request is closed."
-    return (
-        f"Recorded: no answer, attempt {closed.attempts} of {max_attempts}. "
-        f"It comes back to the queue at {clock(closed.not_before)}."
-    )

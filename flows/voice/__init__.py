@@ -1,0 +1,1 @@
+"""The voice conversation, by job: hearing (keys and speech), prompts (wording), navigation, machine."""
