@@ -49,7 +49,7 @@ def _choices(flow: Flow, node_id: str) -> list[str]:
 def sms_step(flows: Flows, state: State, text: str, opt_out_type: str = "") -> Outcome:
     """Answer one incoming text."""
     flow = flows[state.lang]
-    everywhere = {name: everyones(flows, name) for name in ("crisis", "urgent")}
+    everywhere = {name: everyones(flows, name) for name in ("crisis", "not_crisis", "urgent")}
     command = classify(text, everyones(flows, "start"), {**flow.keywords, **everywhere})
     counted = replace(state, steps=state.steps + 1)
 

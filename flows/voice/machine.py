@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from flows.callback import CALLBACK_NODE, DONE_NODE, NUMBER_NODE, take_number
+from flows.crisis import crisis_bank, is_crisis
 from flows.languages import everyones
 from flows.model import Asks, Channel, Event, EventKind, Flows, Outcome, State, Then
-from flows.text import mentions
 from flows.voice.hearing import URGENT_KEY, heard_key, said_urgent
 from flows.voice.navigation import (
     MISSES_BEFORE_OFFER,
@@ -37,7 +37,8 @@ def _step(flows: Flows, state: State, event: Event) -> Outcome:
         return Outcome(
             replace(state, node=flow.root, page=0, misses=0), greeting(flow), then=Then.GATHER
         )
-    if event.text and mentions(event.text, everyones(flows, "crisis")):
+    crisis = crisis_bank(everyones(flows, "crisis"), everyones(flows, "not_crisis"))
+    if event.text and is_crisis(event.text, crisis):
         return Outcome(replace(state, crisis=True), crisis_prompt(flow), then=Then.GATHER)
     if state.crisis and (event.digits[:1] == URGENT_KEY or said_urgent(flows, event)):
         if not event.can_text:  # a withheld number: ask for one to call first
