@@ -85,8 +85,9 @@ class Record:
     def encode(self) -> str:
         """Compact JSON, about a hundred bytes: [FORMAT, state, ids, state before or null, window].
 
-        A state is [lang, node, page, steps, misses, flags, topic, window, voicemail, number],
-        without the empty values at its end (flags: 1 opted out, 2 crisis, 4 urgent); the
+        A state is [lang, node, page, steps, misses, flags, topic, window, voicemail, number,
+        crisis_at, urgent_at], without the empty values at its end (flags: 1 opted out, 2
+        urgent); the
         state before keeps [topic, ...] as 1 when it is the same as the state's.
         """
         before = None if self.before_last is None else _pack(self.before_last, self.state)
@@ -130,10 +131,11 @@ class Record:
 
 def _pack(state: State, beside: State | None = None) -> list[object]:
     """A state as a short list (see Record.encode)."""
-    flags = state.opted_out | state.crisis << 1 | state.urgent << 2
+    flags = state.opted_out | state.urgent << 1
     form = state.form
     voicemail = None if form.voicemail is None else int(form.voicemail)
     tail: list[object] = [state.topic, form.window and form.window.value, voicemail, form.number]
+    tail += [state.crisis_at, state.urgent_at]
     while tail and tail[-1] in ("", None):
         tail.pop()
     if tail and beside is not None and _tail(state) == _tail(beside):
@@ -143,28 +145,38 @@ def _pack(state: State, beside: State | None = None) -> list[object]:
 
 
 def _tail(state: State) -> tuple[object, ...]:
-    return (state.topic, state.form)
+    return (state.topic, state.form, state.crisis_at, state.urgent_at)
 
 
 def _unpack(packed: list[Any], beside: State | None) -> State:
     lang, node, page, steps, misses, *rest = packed
     flags, *tail = rest or [0]
     state = State(str(lang), str(node), int(page), int(steps), int(misses), bool(flags & 1))
-    state = replace(state, crisis=bool(flags & 2), urgent=bool(flags & 4))
+    state = replace(state, urgent=bool(flags & 2))
     if tail == [1] and beside is not None:
-        return replace(state, topic=beside.topic, form=beside.form)
-    defaults: list[Any] = ["", None, None, ""]
-    topic, window, voicemail, number = [*tail, *defaults[len(tail) :]]
+        kept = (beside.topic, beside.form, beside.crisis_at, beside.urgent_at)
+        return replace(state, topic=kept[0], form=kept[1], crisis_at=kept[2], urgent_at=kept[3])
+    defaults: list[Any] = ["", None, None, "", None, None]
+    topic, window, voicemail, number, crisis_at, urgent_at = [*tail, *defaults[len(tail) :]]
     form = CallbackForm(
         Window(window) if window else None,
         None if voicemail is None else bool(voicemail),
         str(number or ""),
     )
-    return replace(state, topic=str(topic or ""), form=form)
+    return replace(
+        state,
+        topic=str(topic or ""),
+        form=form,
+        crisis_at=None if crisis_at is None else int(crisis_at),
+        urgent_at=None if urgent_at is None else int(urgent_at),
+    )
 
 
 def _unpack_first(packed: list[Any], beside: State | None) -> State:
-    """A state of the first format: the answers a dict of strings ({"topic": "find", ...})."""
+    """A state of the first format: the answers a dict of strings ({"topic": "find", ...}).
+
+    Its crisis flag had no time: a call under way at the upgrade hears "press 8" again.
+    """
     lang, node, page, steps, misses, opted_out, *answers = packed
     state = State(str(lang), str(node), int(page), int(steps), int(misses), bool(opted_out))
     if answers == [1] and beside is not None:
@@ -172,7 +184,6 @@ def _unpack_first(packed: list[Any], beside: State | None) -> State:
             state,
             form=beside.form,
             topic=beside.topic,
-            crisis=beside.crisis,
             urgent=beside.urgent,
         )
     given: dict[str, str] = (answers or [{}])[0]
@@ -185,7 +196,6 @@ def _unpack_first(packed: list[Any], beside: State | None) -> State:
         state,
         topic=given.get("topic", ""),
         form=form,
-        crisis=given.get("crisis") == "yes",
         urgent=given.get("urgent") == "yes",
     )
 
@@ -219,7 +229,7 @@ class ConversationStore:
         self.connection = connection
         self._secret = secret.encode()
         self._ttl = ttl
-        self._clock = clock
+        self.clock = clock  # what `now` is, to rate windows and to the engine
         self._swap = connection.register_script(_SWAP)
 
     def tag(self, who: str) -> str:
@@ -265,7 +275,7 @@ class ConversationStore:
             if event in record.ids:
                 return _replay(record, event, step)
             ids = (*record.ids, event)[-REMEMBERED_IDS:]
-            window = record.counting(int(self._clock())) if rate_limit else (0, 0)
+            window = record.counting(int(self.clock())) if rate_limit else (0, 0)
             over = max(0, window[1] - rate_limit) if rate_limit else 0
             if over:
                 # Counted, not remembered: the ids kept are those of texts that took a step.
