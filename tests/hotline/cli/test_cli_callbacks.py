@@ -73,8 +73,8 @@ def test_staff_list(env: dict[str, str | None], staff: StaffDirectory) -> None:
     result = hotline(env, "staff", "list")
     assert result.exit_code == 0
     assert result.output.splitlines() == [
-        "alice                 +15557770011      Alice Ng",
-        "bob                   +15557770012      bob",
+        "alice                 +15557770011      social_worker  enabled   no-2fa  Alice Ng",
+        "bob                   +15557770012      social_worker  enabled   no-2fa  bob",
     ]
     assert "scrypt" not in result.output and "pbkdf2" not in result.output
 
