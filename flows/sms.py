@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flows.callback import CALLBACK_NODE, arriving, choose, take_number, urgent_request
+from flows.callback import (
+    CALLBACK_NODE,
+    arriving,
+    choose,
+    named_choice,
+    take_number,
+    urgent_request,
+)
 from flows.languages import everyones, start_language
 from flows.model import Asks, Channel, Flow, Flows, Outcome, State
 from flows.text import Command, choice, classify
@@ -112,6 +119,9 @@ def _navigate(flow: Flow, state: State, command: Command, text: str) -> Outcome:
         state, said = taken
         text = "\n".join([said, page_text(flow, CALLBACK_NODE, 0)])
         return replace(_show(flow, state, CALLBACK_NODE, 0, text), personal=True)
+    if node.asks is Asks.CONTACT and (named := named_choice(state, text)):
+        state, text = named
+        command = Command.CHOICE
     option = node.option(choice(text), Channel.SMS) if command is Command.CHOICE else None
     if option is not None:
         state, target, effects = choose(flow, state, option)

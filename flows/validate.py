@@ -50,6 +50,8 @@ REQUIRED_TEXTS = [
     "voice_other_language",
     "callback_confirmed",
     "callback_missed",
+    "heads_up",
+    "heads_up_discreet",
     "voice_form_keys",
     "number_ok",
     "number_bad",
@@ -139,6 +141,8 @@ def sms_texts(flow: Flow) -> Iterator[tuple[str, str]]:
     # "when" is worded at send time (hotline.office), never longer than WHEN_MAX characters.
     when = "w" * WHEN_MAX
     yield "callback_confirmed", flow.text("callback_confirmed", number="555-123-4567", when=when)
+    for name in ("heads_up", "heads_up_discreet"):  # the hotline's own number, as people write it
+        yield name, flow.text(name, number="555-123-4567")
     number = flow.text("number_ok", number="555-123-4567")
     yield "number_ok", "\n".join([number, page_text(flow, CALLBACK_NODE, 0)])
     yield "number_bad", "\n".join([flow.text("number_bad"), page_text(flow, NUMBER_NODE, 0)])
