@@ -116,7 +116,8 @@ def _answer(spelled: str) -> CallbackForm:
     if name == "window":
         return CallbackForm(window=Window(value))
     if name in YES_NO_ANSWERS and value in ("yes", "no"):
-        return CallbackForm(**{name: value == "yes"})
+        given: dict[str, Any] = {name: value == "yes"}
+        return CallbackForm(**given)
     raise ValueError(
         f"set = {spelled!r}: expected window=<{'|'.join(Window)}> or "
         f"<{'|'.join(YES_NO_ANSWERS)}>=<yes|no>"
