@@ -72,3 +72,8 @@ def tomorrow(now: float, zone: tzinfo) -> str:
     """The day after `now` in `zone`, as a date field wants it: '2026-12-08'."""
     when = datetime.fromtimestamp(now, UTC).astimezone(zone) + timedelta(days=1)
     return when.date().isoformat()
+
+
+def office_iso(moment: float, zone: tzinfo) -> str:
+    """A moment in `zone` for the audit trail and the command line: '2026-12-08T15:00-05:00'."""
+    return datetime.fromtimestamp(moment, UTC).astimezone(zone).isoformat(timespec="minutes")

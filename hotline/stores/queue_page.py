@@ -93,6 +93,11 @@ class QueueView:
         urgent = sum(1 for _, r in shown if r.urgent)
         return QueuePage(requests, earlier, len(shown), urgent, later, number, pages)
 
+    def earlier(self, ids: list[str]) -> dict[str, Earlier]:
+        """How many requests each request's person made before it, and how the last one ended."""
+        prefixes = [keys.CALLBACK_HISTORY_PREFIX, keys.CALLBACK_PREFIX]
+        return _earlier(ids, self._summary(args=[*prefixes, *ids]) if ids else [])
+
     def _read(self, ids: list[str]) -> tuple[list[CallbackRequest], dict[str, Earlier]]:
         if not ids:
             return [], {}
@@ -103,11 +108,14 @@ class QueueView:
             self._summary(args=[*prefixes, *ids], client=pipe)
             *found, summaries = pipe.execute()
         requests = [CallbackRequest.from_hash(raw) for raw in found if raw]
-        earlier = {
-            request_id: Earlier(int(count), _outcome(outcome), float(text(at) or 0))
-            for request_id, (count, outcome, at) in zip(ids, summaries, strict=True)
-        }
-        return requests, earlier
+        return requests, _earlier(ids, summaries)
+
+
+def _earlier(ids: list[str], summaries: Any) -> dict[str, Earlier]:
+    return {
+        request_id: Earlier(int(count), _outcome(outcome), float(text(at) or 0))
+        for request_id, (count, outcome, at) in zip(ids, summaries, strict=True)
+    }
 
 
 def _row(raw: Any) -> _Row:

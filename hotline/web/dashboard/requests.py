@@ -6,13 +6,12 @@ Every action leaves one audit entry (a claim also because it shows the whole num
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from hotline.call_script import call_script, contact_rules
-from hotline.display import office_moment
+from hotline.display import office_iso, office_moment
 from hotline.outbound import outbox
 from hotline.outbound.twilio_rest import OptedOut, Rejected, TryLater
 from hotline.permissions import Permission
@@ -205,5 +204,4 @@ def due_time(now: float) -> float | None:
 
 def iso(moment: float) -> str:
     """A due time for the audit trail, in the office's time zone."""
-    zone = hotline().settings.office_hours.zone
-    return datetime.fromtimestamp(moment, UTC).astimezone(zone).isoformat(timespec="minutes")
+    return office_iso(moment, hotline().settings.office_hours.zone)

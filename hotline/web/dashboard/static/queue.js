@@ -9,7 +9,7 @@
   if (!list || !window.fetch) return;
   var every = (parseInt(list.getAttribute("data-refresh"), 10) || 20) * 1000;
   var status = document.getElementById("queue-status");
-  var count = document.getElementById("queue-count");
+  var heading = document.getElementById("queue-heading");
   var waiting = null;
 
   function busy() {
@@ -30,7 +30,7 @@
     var figures = list.querySelector("[data-title]");
     if (figures) {
       document.title = figures.getAttribute("data-title");
-      if (count) count.textContent = figures.getAttribute("data-total");
+      if (heading) heading.textContent = figures.getAttribute("data-heading");
     }
     if (status) status.textContent = "Updated at " + new Date().toLocaleTimeString([], {hour: "2-digit", minute: "2-digit"}) + ".";
   }
