@@ -86,8 +86,8 @@ class Record:
         """Compact JSON, about a hundred bytes: [FORMAT, state, ids, state before or null, window].
 
         A state is [lang, node, page, steps, misses, flags, topic, window, voicemail, number,
-        crisis_at, urgent_at], without the empty values at its end (flags: 1 opted out, 2
-        urgent); the
+        crisis_at, urgent_at, say_cancercare, first_name, treatment_soon], without the empty
+        values at its end (flags: 1 opted out, 2 urgent); the
         state before keeps [topic, ...] as 1 when it is the same as the state's.
         """
         before = None if self.before_last is None else _pack(self.before_last, self.state)
@@ -133,15 +133,21 @@ def _pack(state: State, beside: State | None = None) -> list[object]:
     """A state as a short list (see Record.encode)."""
     flags = state.opted_out | state.urgent << 1
     form = state.form
-    voicemail = None if form.voicemail is None else int(form.voicemail)
+    voicemail, say, soon = (
+        _flag(v) for v in (form.voicemail, form.say_cancercare, form.treatment_soon)
+    )
     tail: list[object] = [state.topic, form.window and form.window.value, voicemail, form.number]
-    tail += [state.crisis_at, state.urgent_at]
+    tail += [state.crisis_at, state.urgent_at, say, form.first_name, soon]
     while tail and tail[-1] in ("", None):
         tail.pop()
     if tail and beside is not None and _tail(state) == _tail(beside):
         tail = [1]
     head: list[object] = [state.lang, state.node, state.page, state.steps, state.misses, flags]
     return head + tail if tail or flags else head[:-1]
+
+
+def _flag(answer: bool | None) -> int | None:
+    return None if answer is None else int(answer)
 
 
 def _tail(state: State) -> tuple[object, ...]:
@@ -156,12 +162,18 @@ def _unpack(packed: list[Any], beside: State | None) -> State:
     if tail == [1] and beside is not None:
         kept = (beside.topic, beside.form, beside.crisis_at, beside.urgent_at)
         return replace(state, topic=kept[0], form=kept[1], crisis_at=kept[2], urgent_at=kept[3])
-    defaults: list[Any] = ["", None, None, "", None, None]
-    topic, window, voicemail, number, crisis_at, urgent_at = [*tail, *defaults[len(tail) :]]
+    defaults: list[Any] = ["", None, None, "", None, None, None, "", None]
+    topic, window, voicemail, number, crisis_at, urgent_at, say, name, soon = [
+        *tail,
+        *defaults[len(tail) :],
+    ]
     form = CallbackForm(
         Window(window) if window else None,
         None if voicemail is None else bool(voicemail),
         str(number or ""),
+        None if say is None else bool(say),
+        str(name or ""),
+        None if soon is None else bool(soon),
     )
     return replace(
         state,

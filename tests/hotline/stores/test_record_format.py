@@ -61,6 +61,8 @@ def test_a_record_carries_its_format_and_reads_back_the_same() -> None:
 
 FORMS = [CallbackForm(w, v, n) for w in (None, *Window) for v in (None, True, False)
          for n in ("", "+15552349999")]  # fmt: skip
+FORMS += [CallbackForm(Window.ANY, None, "", say, name, soon) for say in (None, True, False)
+          for name in ("", "Ana María") for soon in (None, True, False)]  # fmt: skip
 
 
 @pytest.mark.parametrize("form", FORMS, ids=repr)
@@ -125,8 +127,11 @@ def test_a_conversation_saved_by_the_previous_version_goes_on(
     answers = {"topic": "find", "window": "evening"}
     state = ["en", "callback_voicemail", 0, 5, 0, 0, answers]
     r.set(key, json.dumps([state, ["x"], ["en", "callback", 0, 4, 0, 0, 1], 0, 0]), ex=3600)
-    assert "Your call back request is in" in phone.text("2")[0]
+    assert "If someone else answers" in phone.text("2")[0]  # the form's new questions follow
+    assert "Last question" in phone.text("2 Ana")[0]
+    assert "Your call back request is in" in phone.text("3")[0]
     run_jobs(settings)
     [request] = CallbackQueue(r).waiting(time.time())
     assert (request.topic, request.window, request.voicemail) == ("find", "evening", False)
+    assert (request.mention, request.first_name, request.treatment_soon) == ("discreet", "Ana", False)
     assert json.loads(r.get(key))[0] == FORMAT
