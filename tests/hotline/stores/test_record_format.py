@@ -61,8 +61,17 @@ def test_a_record_carries_its_format_and_reads_back_the_same() -> None:
 
 FORMS = [CallbackForm(w, v, n) for w in (None, *Window) for v in (None, True, False)
          for n in ("", "+15552349999")]  # fmt: skip
-FORMS += [CallbackForm(Window.ANY, None, "", say, name, soon) for say in (None, True, False)
-          for name in ("", "Ana María") for soon in (None, True, False)]  # fmt: skip
+CONTACT_FORMS = [CallbackForm(Window.ANY, None, "", say, name, soon) for say in (None, True, False)
+                 for name in ("", "Ana María") for soon in (None, True, False)]  # fmt: skip
+
+
+@pytest.mark.parametrize("form", CONTACT_FORMS, ids=repr)
+def test_the_contact_and_treatment_answers_read_back_the_same(form: CallbackForm) -> None:
+    """Appended at the end of a state, they leave older records readable as they were."""
+    state = State("en", "callback_treatment", 0, 9, 1, False, "find", form)
+    for before in (None, state, State("en", "callback", 0, 8)):
+        record = Record(state, ("a",), before, (5, 1))
+        assert Record.decode(record.encode(), False) == record
 
 
 @pytest.mark.parametrize("form", FORMS, ids=repr)
