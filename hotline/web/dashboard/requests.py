@@ -51,7 +51,7 @@ def queue() -> str:
     filters = Filters(langs, request.args.get("q", "")[:40], request.args.get("later") == "1")
     page = h.queue_view.page(now, _number(request.args.get("page", "")), filters)
     return render_template(
-        "queue_list.html" if request.args.get("part") == "list" else "queue.html",
+        "_queue_cards.html" if request.args.get("part") == "list" else "queue.html",
         q=page,
         filters=filters,
         shown=shown,
@@ -177,10 +177,10 @@ def outcome(request_id: str) -> ResponseReturnValue:
     h.audit.record(Action.OUTCOME, actor(), request=request_id, detail=result.value)
     if note:
         h.audit.record(Action.NOTE, actor(), request=request_id)
-    if closed.due_at:
-        h.audit.record(Action.SCHEDULE, actor(), request=request_id, detail=iso(closed.due_at))
+    if due and closed.due_at == due:  # not after the last attempt, which closes it
+        h.audit.record(Action.SCHEDULE, actor(), request=request_id, detail=iso(due))
     log.info("dashboard: %s recorded %s for call back %s", user, result, request_id)
-    back_at = when(closed.due_at) if closed.due_at else clock(closed.not_before)
+    back_at = when(due) if due else clock(closed.not_before)
     flash(recorded(closed, h.callbacks.max_attempts, back_at), "ok")
     return redirect(url_for("dashboard.queue"))
 

@@ -142,5 +142,9 @@ def test_a_conversation_saved_by_the_previous_version_goes_on(
     run_jobs(settings)
     [request] = CallbackQueue(r).waiting(time.time())
     assert (request.topic, request.window, request.voicemail) == ("find", "evening", False)
-    assert (request.mention, request.first_name, request.treatment_soon) == ("discreet", "Ana", False)
+    assert (request.mention, request.first_name, request.treatment_soon) == (
+        "discreet",
+        "Ana",
+        False,
+    )
     assert json.loads(r.get(key))[0] == FORMAT
