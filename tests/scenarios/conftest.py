@@ -22,6 +22,7 @@ from tests.support import Clock
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 PHONE_SIZE = (412, 1500)  # a common phone's width; tall, so one screenshot shows the whole card
+DESKTOP_SIZE = (1280, 1000)
 
 
 @pytest.fixture
@@ -51,6 +52,21 @@ def server(served: tuple[str, Flask]) -> str:
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[WebDriver]:
     """Headless Chromium at a phone's size, with a fresh profile."""
+    driver = chromium(tmp_path, phone=True)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def desktop(tmp_path: Path) -> Iterator[WebDriver]:
+    """Headless Chromium in a desktop window, with a mouse pointer."""
+    driver = chromium(tmp_path, phone=False)
+    yield driver
+    driver.quit()
+
+
+def chromium(tmp_path: Path, phone: bool) -> WebDriver:
+    """Headless Chromium with a fresh profile, at a phone's size (touch) or a desktop's."""
     missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
     if missing:
         pytest.fail(
@@ -66,11 +82,12 @@ def browser(tmp_path: Path) -> Iterator[WebDriver]:
         "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
     ):  # fmt: skip
         options.add_argument(flag)
-    width, height = PHONE_SIZE
-    options.add_experimental_option(
-        "mobileEmulation", {"deviceMetrics": {"width": width, "height": height, "pixelRatio": 1}}
-    )
+    if phone:
+        width, height = PHONE_SIZE
+        metrics = {"width": width, "height": height, "pixelRatio": 1}
+        options.add_experimental_option("mobileEmulation", {"deviceMetrics": metrics})
+    else:
+        options.add_argument("--window-size={},{}".format(*DESKTOP_SIZE))
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.implicitly_wait(5)
-    yield driver
-    driver.quit()
+    return driver

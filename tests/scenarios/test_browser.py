@@ -11,10 +11,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyotp
+import pytest
 import redis
 import requests
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.wait import WebDriverWait
 
 from hotline.dev.twilio_standin import TwilioStandIn
 from hotline.display import office_moment, tomorrow
@@ -22,6 +25,7 @@ from hotline.settings import Settings
 from hotline.stores.callbacks import CallbackOutcome, CallbackQueue, Mention, Status
 from hotline.stores.staff import Role, StaffDirectory
 from hotline.stores.two_factor import TwoFactor
+from hotline.web.dashboard import requests as dashboard_requests
 from tests.scenarios.chromium import log_in, submit
 from tests.support import ALICE_PHONE, PASSWORD, Clock, callback_request, run_jobs
 
@@ -168,3 +172,28 @@ def test_two_factors_a_refused_page_and_a_disabled_account_logged_out_at_once(
     browser.get(f"{server}/dashboard/")
     assert "/dashboard/login" in browser.current_url
     assert "You were logged out" in browser.find_element(By.TAG_NAME, "main").text
+
+
+def test_the_queue_updates_itself_but_never_under_the_pointer(
+    server: str,
+    desktop: WebDriver,
+    settings: Settings,
+    staff: StaffDirectory,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(dashboard_requests, "REFRESH_SECONDS", 1)
+    queue = CallbackQueue(redis.Redis.from_url(settings.redis_url))
+    first = queue.file("a", callback_request("+15551230001", clock() - 600)).id
+    log_in(desktop, server, "alice", PASSWORD)
+    assert desktop.title == "(1) Queue · Hotline"
+    ActionChains(desktop).move_to_element(desktop.find_element(By.ID, f"r-{first}")).perform()
+    urgent = queue.file("b", callback_request("+15551230002", clock(), urgent=True)).id
+    status = desktop.find_element(By.ID, "queue-status")
+    WebDriverWait(desktop, 10).until(lambda b: "waiting until the pointer leaves" in status.text)
+    assert not desktop.find_elements(By.ID, f"r-{urgent}")  # nothing moved under the pointer
+    ActionChains(desktop).move_to_element(desktop.find_element(By.TAG_NAME, "h1")).perform()
+    WebDriverWait(desktop, 10).until(lambda b: b.title == "(2) Queue · Hotline")
+    cards = desktop.find_elements(By.CSS_SELECTOR, "section.card")
+    assert [c.get_attribute("id") for c in cards] == [f"r-{urgent}", f"r-{first}"]
+    assert desktop.find_element(By.ID, "queue-heading").text == "Call backs waiting: 2"
