@@ -8,7 +8,7 @@ costs a round trip of its own, however long the queue.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import redis
 
@@ -51,8 +51,7 @@ class QueuePage:
     pages: int
 
 
-@dataclass(frozen=True)
-class _Row:
+class _Row(NamedTuple):
     id: str
     urgent: bool
     soon: bool
@@ -74,9 +73,8 @@ class QueueView:
     def page(self, now: float, number: int = 1, filters: Filters = Filters()) -> QueuePage:
         """Page `number` (from 1) of the queue at `now`: urgent, treatment soon, scheduled ones
         now due, then oldest first; those to retry after no answer at the end."""
-        rows = [
-            _row(raw) for raw in self._rows(keys=[keys.CALLBACKS_OPEN], args=[keys.CALLBACK_PREFIX])
-        ]
+        found = text(self._rows(keys=[keys.CALLBACKS_OPEN], args=[keys.CALLBACK_PREFIX]))
+        rows = [_row(line.split("\t")) for line in found.split("\n") if line]
         placed = [(tier(r.urgent, r.soon, r.due_at, r.not_before, now), r) for r in rows]
         later = sum(1 for t, _ in placed if t is Tier.LATER)
         shown = sorted(
@@ -118,8 +116,7 @@ def _earlier(ids: list[str], summaries: Any) -> dict[str, Earlier]:
     }
 
 
-def _row(raw: Any) -> _Row:
-    values = [text(v) for v in raw]
+def _row(values: list[str]) -> _Row:
     return _Row(
         values[0], values[1] == "1", values[2] == "1", float(values[3] or 0),
         float(values[4] or 0), float(values[5] or 0), values[6], values[7],
