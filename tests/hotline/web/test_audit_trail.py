@@ -83,6 +83,11 @@ def test_every_action_leaves_exactly_one_entry_and_no_number(
             ),
             "",
         ),
+        (
+            "staff_languages",
+            lambda: sam.post("/dashboard/staff/carol/languages", languages="es"),
+            "",
+        ),
         ("staff_disable", lambda: sam.post("/dashboard/staff/carol/disable"), ""),
         ("staff_enable", lambda: sam.post("/dashboard/staff/carol/enable"), ""),
         (
