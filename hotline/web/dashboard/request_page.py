@@ -83,9 +83,10 @@ def schedule(request_id: str) -> ResponseReturnValue:
     h = hotline()
     now = h.clock()
     due = due_time(now)
+    if due is None:  # not a time to come (said so)
+        return _back(request_id)
     if not due:
-        if due == 0.0:
-            flash("Choose the day and time to call back.", "error")
+        flash("Choose the day and time to call back.", "error")
         return _back(request_id)
     try:
         h.callbacks.schedule(request_id, g.staff.username, due, now, _override())
