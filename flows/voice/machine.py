@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flows.callback import CALLBACK_NODE, DONE_NODE, NUMBER_NODE, take_number
+from flows.callback import CALLBACK_NODE, DONE_NODE, NUMBER_NODE, refusal, take_number
 from flows.crisis import crisis_bank, is_crisis
 from flows.languages import everyones
 from flows.model import Asks, Channel, Event, EventKind, Flows, Outcome, State, Then
@@ -53,7 +53,7 @@ def _step(flows: Flows, state: State, event: Event) -> Outcome:
     if flow.nodes[state.node].asks is Asks.NUMBER and len(event.digits) > 1:
         taken = take_number(flow, state, event.digits)
         if taken is None:
-            return miss(flow, state, event, sorry="number_bad")
+            return miss(flow, state, event, sorry=refusal(event.digits))
         state, said = replace(taken[0], misses=0), taken[1]
         if state.urgent:
             outcome = urgent(flow, state, (said, flow.text("voice_urgent_filed")), DONE_NODE)

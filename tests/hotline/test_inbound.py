@@ -9,7 +9,7 @@ from hotline.inbound import VoiceRequest, sms, voice
 from hotline.stores.conversations import SMS_CONVERSATION, call_conversation
 from tests.support import sms_params, voice_params
 
-NUMBER = "+15551230001"
+NUMBER = "+12025550101"
 CALL = "CA" + "7" * 32
 
 

@@ -55,7 +55,7 @@ def test_every_setting_is_read() -> None:
         "OFFICE_HOURS": "mon-thu 08:00-18:00",
         "OFFICE_TIMEZONE": "America/Chicago",
         "OFFICE_HOLIDAYS": "2026-12-25",
-        "STAFF_ALERT_NUMBERS": " +15557770001 ,, +15557770002",
+        "STAFF_ALERT_NUMBERS": " +13125550101 ,, +13125550102",
         "SMS_PER_MINUTE": "7",
         "TEXTS_PER_HOUR": "90",
         "CLOSED_CALLBACK_DAYS": "3",
@@ -73,7 +73,7 @@ def test_every_setting_is_read() -> None:
     assert s.office_hours == OfficeHours.parse(
         "mon-thu 08:00-18:00", "America/Chicago", "2026-12-25"
     )
-    assert s.staff_alert_numbers == ("+15557770001", "+15557770002")
+    assert s.staff_alert_numbers == ("+13125550101", "+13125550102")
     assert (s.sms_per_minute, s.texts_per_hour, s.closed_callback_days) == (7, 90, 3)
     assert s.conversation_redis_url == "redis://conversations:6379/0"
     assert s.redis_sentinel_master == "queue"
@@ -115,7 +115,7 @@ def test_parse_sentinels() -> None:
 
 @pytest.mark.parametrize(
     ("number", "reachable"),
-    [("+15551230001", True), ("+266696687", False), ("+2562533", False), ("5551230001", False),
+    [("+12025550101", True), ("+266696687", False), ("+2562533", False), ("2025550101", False),
      ("+0123456789", False), ("", False), ("+1555123000１", False)],
 )  # fmt: skip
 def test_can_be_reached(number: str, reachable: bool) -> None:
@@ -133,7 +133,7 @@ def test_can_be_reached(number: str, reachable: bool) -> None:
         ({"TWILIO_ACCOUNT_SID": "AC" + "g" * 32}, "TWILIO_ACCOUNT_SID must look like AC followed by 32 hex digits"),
         ({"TWILIO_PHONE_NUMBER": "5005550006"}, "TWILIO_PHONE_NUMBER must be an E.164 number such as +18005551212"),
         ({"SOCIAL_WORKER_LINE": "1-800-813-HOPE"}, "SOCIAL_WORKER_LINE must be an E.164 number such as +18005551212"),
-        ({"STAFF_ALERT_NUMBERS": "+15557770001,555"}, "STAFF_ALERT_NUMBERS must be E.164 numbers separated by commas"),
+        ({"STAFF_ALERT_NUMBERS": "+13125550101,555"}, "STAFF_ALERT_NUMBERS must be E.164 numbers separated by commas"),
         ({"CLOSED_CALLBACK_DAYS": "thirty"}, "CLOSED_CALLBACK_DAYS must be a whole number"),
         ({"SMS_PER_MINUTE": "2.5"}, "SMS_PER_MINUTE must be a whole number"),
         ({"TEXTS_PER_HOUR": "-1"}, "TEXTS_PER_HOUR must be a whole number"),

@@ -29,7 +29,7 @@ from tests.support import ALICE_PHONE, PASSWORD, file_request
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 PHONE_SIZE = (412, 1500)  # a common phone's width; tall, so one screenshot shows the whole card
-PERSON = "+15551230001"
+PERSON = "+12025550101"
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ def test_a_social_worker_logs_in_claims_calls_and_records_the_outcome(
     queue = CallbackQueue(redis.Redis.from_url(settings.redis_url))
     asked = {"channel": "voice", "window": "afternoon", "voicemail": True}
     request_id = file_request(queue, PERSON, time.time() - 47 * 60, **asked)
-    file_request(queue, "+15551230002", time.time() - 5 * 60, urgent=True, **asked)
+    file_request(queue, "+12025550102", time.time() - 5 * 60, urgent=True, **asked)
 
     browser.get(f"{server}/dashboard/")
     browser.find_element(By.NAME, "username")

@@ -24,8 +24,8 @@ from hotline.stores.conversations import ConversationStore
 from hotline.wiring import QUEUE
 from tests.support import file_request, run_jobs
 
-ASKER = "+15551230001"
-OTHER_PHONE = "+15551230009"  # the number the asker gave us to call, not their own
+ASKER = "+12025550101"
+OTHER_PHONE = "+12025550109"  # the number the asker gave us to call, not their own
 DAY = 86400
 RUNS = itertools.count()
 
@@ -110,9 +110,9 @@ def test_purge_deletes_closed_requests_past_retention_and_schedules_the_next(
 ) -> None:
     now = time.time()
     keep = settings.closed_callback_days * DAY
-    old = file_request(callbacks, "+15551230002", now - keep - 2 * DAY)
-    recent = file_request(callbacks, "+15551230003", now - 2 * DAY)
-    still_open = file_request(callbacks, "+15551230004", now - keep - 2 * DAY)
+    old = file_request(callbacks, "+12025550102", now - keep - 2 * DAY)
+    recent = file_request(callbacks, "+12025550103", now - 2 * DAY)
+    still_open = file_request(callbacks, "+12025550104", now - keep - 2 * DAY)
     close(callbacks, old, now - keep - DAY)
     close(callbacks, recent, now - DAY)
 
