@@ -43,9 +43,9 @@ class Verdict(StrEnum):
 
 # Why a number is refused, in words for staff and operators (people hear the content's words).
 REFUSED_BECAUSE = {
-    Verdict.INVALID: "it is not a valid phone number",
-    Verdict.ABROAD: "it is outside the US and Canada, or billed as international",
-    Verdict.PREMIUM: "it is a premium-rate or other special number",
+    Verdict.INVALID: "not a valid phone number",
+    Verdict.ABROAD: "outside the US and Canada, or billed as international",
+    Verdict.PREMIUM: "a premium-rate or other special number",
 }
 
 

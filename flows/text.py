@@ -121,4 +121,3 @@ def choice(text: str) -> str:
     """The digits of a numeric reply ('2.' -> '2'), or ''."""
     norm = normalise(text)
     return norm if norm.isdigit() else ""
-
