@@ -41,7 +41,7 @@ def take_step(h: Hotline, inbound: Inbound) -> Stepped:
     office = h.settings.office_hours
 
     def engine(state: State) -> Outcome:
-        event = inbound.event
+        event = replace(inbound.event, now=int(h.store.clock()))
         if inbound.channel is Channel.VOICE:
             # In the caller's language (a state saved under older content starts in the first).
             flow = h.flows.get(state.lang) or next(iter(h.flows.values()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from hotline.cli.audit import audit
 from hotline.cli.callbacks import callbacks
 from hotline.cli.content import content
 from hotline.cli.run import run
@@ -16,5 +17,5 @@ def main() -> None:
     """The second-opinion hotline."""
 
 
-for command in (run, sms, call, callbacks, staff, content):
+for command in (run, sms, call, callbacks, staff, audit, content):
     main.add_command(command)

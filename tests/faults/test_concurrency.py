@@ -18,7 +18,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 import pytest
@@ -27,7 +27,8 @@ from flask import Flask
 from flows.engine import step
 from flows.model import Channel, Event, Flows, State
 from hotline.settings import Settings
-from hotline.stores.conversations import Record, short_id
+from hotline.stores.conversations import short_id
+from hotline.stores.record import Record
 from hotline.web.app import create_app
 from hotline.web.resources import resources_of
 from tests.support import (
@@ -60,6 +61,15 @@ class Burst:
     bodies: dict[str, str] = field(default_factory=dict)  # sid -> body
     replies: dict[str, tuple[str, ...]] = field(default_factory=dict)
     statuses: Counter = field(default_factory=Counter)
+
+
+def at_zero(state: State) -> State:
+    """`state` with its times (a safety answer's, an urgent filing's) moved to 0, if it has them."""
+    return replace(
+        state,
+        crisis_at=None if state.crisis_at is None else 0,
+        urgent_at=None if state.urgent_at is None else 0,
+    )
 
 
 def send(app, number: str, body: str, sid: str, burst: Burst, lock: threading.Lock,
@@ -217,7 +227,7 @@ def bursts_replayed(
                 mismatched_replies.append((number, burst.bodies[sid], burst.replies[sid],
                                            outcome.replies))  # fmt: skip
         saved = store.load("sms", number)
-        if saved != state:
+        if at_zero(saved) != at_zero(state):  # the replay's clock is 0; the hotline's, real
             mismatched_states.append((number, saved, state))
         mine = [sid for sid in burst.bodies if sid[2:10] == number[-8:]]
         refused += [burst.replies[sid] for sid in mine if sid not in order]

@@ -128,7 +128,8 @@ STATES = st.builds(
         voicemail=st.one_of(st.none(), st.booleans()),
         number=st.sampled_from(["", "+13035550199", "+12125550199"]),
     ),
-    crisis=st.booleans(),
+    crisis_at=st.one_of(st.none(), st.integers(0, 2**31)),
+    urgent_at=st.one_of(st.none(), st.integers(0, 2**31)),
     urgent=st.booleans(),
 )  # fmt: skip
 CHANNEL_MIX = st.sampled_from(["sms", "voice", "mixed"])

@@ -658,10 +658,15 @@ def test_the_step_cap_ends_the_call_politely() -> None:
 
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_safety_words_are_answered_even_at_the_step_cap(lang: str) -> None:
-    """The safety answer comes before anything else: a caller in crisis is never just hung up on."""
-    state = replace(at("find", steps=MAX_STEPS), lang=lang)
-    outcome = step(FLOWS, state, say("I want to kill myself"))
-    assert speakable(FLOWS[lang].text("voice_crisis")) in outcome.replies
+    """The safety answer comes before anything else: a caller in crisis is never just hung up on,
+    but the cap holds for every branch: 911 and 988, then goodbye."""
+    under = step(FLOWS, replace(at("find", steps=MAX_STEPS - 1), lang=lang), say("kill myself"))
+    assert under.replies[0] == speakable(FLOWS[lang].text("voice_crisis"))
+    assert under.then is Then.GATHER
+    over = step(FLOWS, under.state, say("I want to kill myself"))
+    assert over.replies == (speakable(FLOWS[lang].text("voice_crisis_last")),)
+    assert over.then is Then.HANG_UP and not over.effects
+    assert "9 1 1" in over.replies[0] and "9 8 8" in over.replies[0]
 
 
 def test_repeating_forever_is_cut_off_at_the_cap() -> None:

@@ -9,7 +9,8 @@ optional `state` (fields of State to check after the turn).
 A call transcript holds `[[turn]]` tables with one event: `call = true` (the call starts),
 `press = "2"`, `say = "main menu"` (with an optional `confidence`), `silence = true`, or
 `dial = "no-answer"` (a transfer ended with that DialCallStatus). Optional event flags:
-`office_open`, `can_text` (both false unless given) and `office_hours`. Checks: `expect`
+`office_open`, `can_text` (both false unless given), `office_hours` and `minute` (the clock, in
+minutes from the start; 0 unless given; texts take it too). Checks: `expect`
 (substrings of the turn's replies joined by spaces), optional `absent` (substrings that must not
 be heard), `then` ("gather", "dial" or "hang_up"), `effects` (["send_text:find"]; none unless
 given) and `state` (fields of State after the turn). An optional top-level `[start]` table gives
@@ -36,14 +37,14 @@ FOLDER = Path(__file__).parent / "transcripts"
 PATHS = sorted(FOLDER.glob("*.toml"))
 STATE_FIELDS = {f.name for f in fields(State)}
 
-SMS_TURN_KEYS = {"send", "expect", "state", "opt_out_type"}
+SMS_TURN_KEYS = {"send", "expect", "state", "opt_out_type", "minute"}
 SMS_MAX_SEGMENTS = 2
 # What reading every page of the fact sheet may cost, in SMS segments; it costs 42 today.
 FULL_READING_BUDGET = 45
 
 VOICE_EVENT_KEYS = {"call", "press", "say", "silence", "dial"}
 VOICE_TURN_KEYS = VOICE_EVENT_KEYS | {
-    "confidence", "office_open", "can_text", "office_hours", "expect", "absent", "then",
+    "confidence", "office_open", "can_text", "office_hours", "minute", "expect", "absent", "then",
     "effects", "state",
 }  # fmt: skip
 HOURS = "Monday to Friday, from 9 AM to 7 PM, New York time"
@@ -71,10 +72,13 @@ class Transcript:
 
 
 def event_of(channel: Channel, turn: dict[str, Any]) -> Event:
-    """The event one turn describes."""
+    """The event one turn describes, at its `minute` (0 unless given)."""
+    now = 60 * turn.get("minute", 0)
     if channel is Channel.SMS:
-        return Event(Channel.SMS, text=turn["send"], opt_out_type=turn.get("opt_out_type", ""))
+        opt_out = turn.get("opt_out_type", "")
+        return Event(Channel.SMS, text=turn["send"], opt_out_type=opt_out, now=now)
     flags = {
+        "now": now,
         "can_text": turn.get("can_text", False),
         "office_open": turn.get("office_open", False),
         "office_hours": turn.get("office_hours", HOURS),

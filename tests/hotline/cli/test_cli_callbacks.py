@@ -73,8 +73,8 @@ def test_staff_list(env: dict[str, str | None], staff: StaffDirectory) -> None:
     result = hotline(env, "staff", "list")
     assert result.exit_code == 0
     assert result.output.splitlines() == [
-        "alice                 +13125550111      Alice Ng",
-        "bob                   +13125550112      bob",
+        "alice                 +13125550111      social_worker  enabled   no-2fa  Alice Ng",
+        "bob                   +13125550112      social_worker  enabled   no-2fa  bob",
     ]
     assert "scrypt" not in result.output and "pbkdf2" not in result.output
 

@@ -9,6 +9,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 
+import pyotp
 import pytest
 from flask import Flask
 from rq import Queue, SimpleWorker
@@ -18,14 +19,24 @@ from hotline.dev.twilio_standin import TwilioStandIn
 from hotline.outbound import outbox
 from hotline.settings import Settings
 from hotline.stores.callbacks import CallbackQueue, CallbackRequest, Status
-from hotline.stores.staff import StaffDirectory
+from hotline.stores.staff import Role, StaffDirectory
+from hotline.stores.two_factor import TwoFactor
 from hotline.web.app import create_app
 from hotline.web.dashboard import init_dashboard
 from hotline.web.resources import resources_of
+from hotline.web.sessions import StaffSessions
 from hotline.wiring import QUEUE
 from tests.support import ALICE_PHONE, PASSWORD, fictional, file_request
 
 PERSON = "+12025550101"
+
+
+def enrol(app: Flask, username: str) -> pyotp.TOTP:
+    """Set up an authenticator for `username`, as the enrolment page does; the app's TOTP."""
+    two_factor = TwoFactor(resources_of(app).redis)
+    totp = pyotp.TOTP(two_factor.begin(username))
+    assert two_factor.confirm(username, totp.now())
+    return totp
 
 
 @pytest.fixture
@@ -53,17 +64,26 @@ class Worker:
     def __init__(self, app: Flask) -> None:
         self.client = app.test_client()
 
-    def login(self, username: str, password: str = PASSWORD):
-        """Log in as a browser would: load the form, post it, and load the page it leads to."""
+    def login(self, username: str, password: str = PASSWORD, totp: pyotp.TOTP | None = None):
+        """Log in as a browser would: load the form, post it, and load the page it leads to.
+
+        With `totp`, the second step too, with the next window's code (the current one may have
+        been used at enrolment, and a code is good once).
+        """
         self.client.get("/dashboard/login")
         response = self.post("/dashboard/login", username=username, password=password)
+        if totp and response.status_code == 302:
+            self.client.get(response.headers["Location"])
+            code = totp.at(time.time() + 30)
+            response = self.post("/dashboard/login/code", code=code)
         if response.status_code == 302:
             self.client.get(response.headers["Location"])
         return response
 
     def token(self) -> str:
-        with self.client.session_transaction() as session:
-            return session.get("csrf_token", "")
+        """The CSRF token the forms of the current page carry."""
+        page = self.client.get("/dashboard/login", follow_redirects=True).get_data(as_text=True)
+        return re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
 
     def post(self, path: str, **form: str):
         return self.client.post(path, data={"csrf_token": self.token(), **form})
@@ -110,15 +130,29 @@ def test_logging_in_sets_a_secure_session_cookie_and_logging_out_ends_it(app: Fl
     assert worker.client.get("/dashboard/").status_code == 302
 
 
-@pytest.mark.parametrize(("base", "secure"), [("https://h.example.org", True), ("", False)])
-def test_init_dashboard_sets_the_cookie_flags_once(
-    settings: Settings, base: str, secure: bool
+@pytest.mark.parametrize(
+    ("base", "scheme", "secure"),
+    [("https://h.example.org", "http", True), ("", "https", True), ("", "http", False)],
+)
+def test_cookies_are_secure_over_https_and_always_http_only_and_same_site(
+    settings: Settings, staff: StaffDirectory, base: str, scheme: str, secure: bool
 ) -> None:
-    app = Flask("bare")
-    for _ in range(2):  # create_app may call it as well as a test: registering twice is harmless
-        init_dashboard(app, dataclasses.replace(settings, public_base_url=base))
-    assert "dashboard" in app.blueprints and app.config["SESSION_COOKIE_SECURE"] is secure
-    assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    app = create_app(dataclasses.replace(settings, public_base_url=base))
+    init_dashboard(app, settings)  # create_app calls it too: registering twice is harmless
+    assert "dashboard" in app.blueprints and isinstance(app.session_interface, StaffSessions)
+    worker = Worker(app)
+    worker.client.get("/dashboard/login", base_url=f"{scheme}://localhost")
+    response = worker.client.post(
+        "/dashboard/login",
+        data={"csrf_token": worker.token(), "username": "alice", "password": PASSWORD},
+        base_url=f"{scheme}://localhost",
+    )
+    cookie = response.headers["Set-Cookie"]
+    assert (
+        cookie.startswith("hotline_session=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    )
+    assert ("Secure" in cookie) is secure
+    assert ("Strict-Transport-Security" in response.headers) is (scheme == "https")
 
 
 @pytest.mark.parametrize("token", [None, "", "forged"])
@@ -146,7 +180,7 @@ def test_every_dashboard_response_says_no_store(app: Flask, alice: Worker) -> No
         alice.client.get("/dashboard/failed"),
         alice.post("/dashboard/requests/nope/outcome", outcome="maybe"),
     ]
-    assert [r.status_code for r in responses] == [200, 302, 400, 200, 200, 400]
+    assert [r.status_code for r in responses] == [200, 302, 400, 200, 403, 400]
     for response in responses:
         assert response.headers["Cache-Control"] == "no-store"
         assert response.headers["X-Frame-Options"] == "DENY"
@@ -161,8 +195,8 @@ def test_the_queue_lists_urgent_first_then_oldest_with_what_a_social_worker_need
     file_request(queue, "+12025550104", now - 60, urgent=True, window="any")
     page = alice.page()
     cards = re.findall(r'<section class="card[^"]*" id="r-\w+">(.*?)</section>', page, re.S)
-    numbers = [re.search(r'class="number">([^<]+)<', card)[1] for card in cards]
-    assert numbers == ["+12025550104", "+12025550102", "+12025550103"]
+    numbers = [re.search(r'class="number"[^>]*>([^<]+)<', card)[1] for card in cards]
+    assert numbers == ["…0104", "…0102", "…0103"]  # the whole number once claimed
     urgent, oldest, newest = cards
     assert "Urgent" in urgent and "Any time" in urgent and "1 min" in urgent
     assert "3 h 5 min" in oldest and "phone call" in oldest and "When it matters" in oldest
@@ -340,15 +374,18 @@ def test_only_the_holder_records_an_outcome(
 
 
 def test_failed_jobs_show_id_function_time_and_last_line_never_args(
-    app: Flask, alice: Worker
+    app: Flask, staff: StaffDirectory
 ) -> None:
+    staff.add("sam", PASSWORD, "+13125550113", name="Sam Supervisor", role=Role.SUPERVISOR)
+    sam = Worker(app)
+    sam.login("sam", totp=enrol(app, "sam"))
     connection = resources_of(app).redis
     jobs = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
     jobs.enqueue_call("json.loads", args=("{secret: +12025550101}",), job_id="doomed-json")
     jobs.enqueue_call("builtins.int", args=("+1 202 555 0102",), job_id="doomed-int")
     SimpleWorker([jobs], connection=connection, serializer=JSONSerializer).work(burst=True)
-    assert re.search(r"Background jobs that failed: <a [^>]+>2</a>", alice.page())
-    page = alice.page("/dashboard/failed")
+    assert re.search(r"Background jobs that failed: <a [^>]+>2</a>", sam.page())
+    page = sam.page("/dashboard/failed")
     rows = re.findall(r"<tr>(.*?)</tr>", page, re.S)[1:]
     assert len(rows) == 2 and "Failed jobs: 2" in page
     json_row = next(row for row in rows if "doomed-json" in row)
@@ -373,8 +410,9 @@ def test_nothing_the_dashboard_logs_holds_a_number(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     request_id = file_request(queue, PERSON, time.time())
-    assert PERSON in alice.page()
+    assert PERSON not in alice.page()
     alice.post(f"/dashboard/requests/{request_id}/claim")
+    assert f'href="tel:{PERSON}"' in alice.page()
     alice.post(f"/dashboard/requests/{request_id}/call")
     twilio.fail_next(500)
     alice.post(f"/dashboard/requests/{request_id}/call")
