@@ -1,10 +1,13 @@
-"""flows.phones: numbers parsed, judged and shown with libphonenumber."""
+"""flows.phones: numbers parsed, judged and shown with libphonenumber; refused by why."""
 
 from __future__ import annotations
 
 import pytest
 
+from flows.callback import refusal, take_number
+from flows.model import State
 from flows.phones import Verdict, display, is_e164, is_valid, judge, parse, reachable
+from tests.support import shipped_flows
 
 
 @pytest.mark.parametrize(
@@ -71,3 +74,22 @@ def test_numbers_are_shown_as_people_write_them() -> None:
     assert display("+442071234567") == "+44 20 7123 4567"
     assert display("not a number") == "not a number"
     assert parse(display("+14165550123")) == "+14165550123"
+
+
+@pytest.mark.parametrize(
+    ("typed", "refused"),
+    [
+        ("1 900 555 0123", "number_premium"),
+        ("212 976 0123", "number_premium"),
+        ("+44 20 7946 0123", "number_abroad"),
+        ("876 555 0123", "number_abroad"),
+        ("555 123 0001", "number_bad"),
+        ("call me", "number_bad"),
+    ],
+)
+def test_a_number_the_hotline_may_not_call_is_not_taken_and_refused_by_why(
+    typed: str, refused: str
+) -> None:
+    flow = shipped_flows()["en"]
+    assert take_number(flow, State(), typed) is None
+    assert refusal(typed) == refused and refused in flow.texts

@@ -22,7 +22,7 @@ from hotline.settings import Settings
 from hotline.stores.callbacks import CallbackOutcome, CallbackQueue
 from hotline.stores.conversations import ConversationStore
 from hotline.wiring import QUEUE
-from tests.support import file_request, run_jobs
+from tests.support import ABROAD, INVALID, PREMIUM_900, file_request, run_jobs
 
 ASKER = "+12025550101"
 OTHER_PHONE = "+12025550109"  # the number the asker gave us to call, not their own
@@ -69,6 +69,18 @@ def test_final_notice_texts_the_askers_own_phone(
     [sent] = twilio.sent("message")
     assert sent.get("To") == ASKER and sent.get("Body") == flows["en"].text("callback_missed")
     assert OTHER_PHONE not in [m.get("To") for m in twilio.sent()]
+
+
+@pytest.mark.parametrize("asker", [ABROAD, PREMIUM_900, INVALID])
+def test_no_text_goes_to_a_number_the_hotline_may_not_text(
+    settings: Settings, queue: Queue, callbacks: CallbackQueue, twilio: TwilioStandIn,
+    connection: redis.Redis, asker: str,
+) -> None:  # fmt: skip
+    """A request filed before the rule (its `text_to` abroad, say) is not texted either."""
+    person = tag(settings, asker, connection)
+    request_id = file_request(callbacks, OTHER_PHONE, time.time(), person=person, text_to=asker)
+    assert run(settings, queue, jobs.final_notice, request_id) is False
+    assert twilio.sent() == []
 
 
 def test_final_notice_speaks_the_askers_language(

@@ -46,6 +46,9 @@ def test_verify(directory: StaffDirectory) -> None:
     [
         ("Alice Ng", PASSWORD, "+16175550101", "username"),
         ("alice", PASSWORD, "617-555-0101", "E.164"),
+        ("alice", PASSWORD, "+19005550123", "premium-rate"),
+        ("alice", PASSWORD, "+442079460123", "outside the US and Canada"),
+        ("alice", PASSWORD, "+15551230001", "not a valid phone number"),
         ("alice", "short", "+16175550101", "at least"),
     ],
 )

@@ -26,7 +26,16 @@ from hotline.web.dashboard import init_dashboard
 from hotline.web.resources import resources_of
 from hotline.web.sessions import StaffSessions
 from hotline.wiring import QUEUE
-from tests.support import ALICE_PHONE, PASSWORD, fictional, file_request
+from tests.support import (
+    ABROAD,
+    ALICE_PHONE,
+    CARIBBEAN,
+    INVALID,
+    PASSWORD,
+    PREMIUM_900,
+    fictional,
+    file_request,
+)
 
 PERSON = "+12025550101"
 
@@ -294,6 +303,25 @@ def test_calling_needs_the_claim(app: Flask, queue: CallbackQueue, twilio: Twili
     assert twilio.sent() == []
 
 
+@pytest.mark.parametrize(
+    ("number", "why"),
+    [
+        (PREMIUM_900, "it is a premium-rate or other special number"),
+        (ABROAD, "it is outside the US and Canada, or billed as international"),
+        (CARIBBEAN, "it is outside the US and Canada, or billed as international"),
+        (INVALID, "it is not a valid phone number"),
+    ],
+)
+def test_calling_a_number_the_hotline_may_not_call_is_refused_plainly(
+    queue: CallbackQueue, alice: Worker, twilio: TwilioStandIn, number: str, why: str
+) -> None:
+    request_id = file_request(queue, number, time.time())
+    alice.post(f"/dashboard/requests/{request_id}/claim")
+    alice.post(f"/dashboard/requests/{request_id}/call")
+    assert f"The hotline does not call this number: {why}." in alice.page()
+    assert twilio.sent() == []
+
+
 def test_a_call_twilio_refuses_is_reported(
     queue: CallbackQueue, alice: Worker, twilio: TwilioStandIn
 ) -> None:
@@ -412,7 +440,7 @@ def test_nothing_the_dashboard_logs_holds_a_number(
     request_id = file_request(queue, PERSON, time.time())
     assert PERSON not in alice.page()
     alice.post(f"/dashboard/requests/{request_id}/claim")
-    assert f'href="tel:{PERSON}"' in alice.page()
+    assert f'href="tel:{PERSON}">202-555-0101<' in alice.page()  # as people write it
     alice.post(f"/dashboard/requests/{request_id}/call")
     twilio.fail_next(500)
     alice.post(f"/dashboard/requests/{request_id}/call")
