@@ -88,9 +88,10 @@ class Settings:
         if sid and not _ACCOUNT_SID.match(sid):
             problems.append("TWILIO_ACCOUNT_SID must look like AC followed by 32 hex digits")
         alerts, senders = _numbers(env, "STAFF_ALERT_NUMBERS"), _numbers(env, "TWILIO_SENDERS")
-        # The hotline's own numbers are Twilio's to judge, by their form only: the hotline
-        # sends from them, never to them, and Twilio's test numbers (+15005550006) are no line
-        # libphonenumber would accept, nor is a range opened after its metadata was made.
+        # The hotline's own numbers are Twilio's to judge, so only their form is checked: the
+        # hotline sends from them, never to them, and flows.phones would refuse Twilio's test
+        # numbers (+1 500 555 0006 is a "personal" number to libphonenumber) and any range
+        # opened after its metadata was made.
         own = env.get("TWILIO_PHONE_NUMBER", "")
         if own and not phones.is_e164(own):
             problems.append("TWILIO_PHONE_NUMBER must be an E.164 number such as +18005551212")

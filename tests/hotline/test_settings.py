@@ -115,7 +115,7 @@ def test_parse_sentinels() -> None:
 
 
 def test_the_hotlines_own_numbers_need_only_be_written_in_e164() -> None:
-    """Twilio's test numbers are no line libphonenumber knows; the hotline never texts them."""
+    """Twilio's test numbers are no line the hotline would call; it never calls its own."""
     own = {"TWILIO_PHONE_NUMBER": "+15005550006", "TWILIO_SENDERS": "+15005550009,+15551230001"}
     s = Settings.from_env({**MINIMAL, **own})
     assert s.own_numbers() == {"+15005550006", "+15005550009", "+15551230001"}
