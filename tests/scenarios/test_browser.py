@@ -108,13 +108,13 @@ def test_a_social_worker_logs_in_claims_calls_and_records_the_outcome(
 
     card = browser.find_element(By.ID, f"r-{request_id}")
     assert "…0101" in card.text and "47 min" in card.text and "Afternoon" in card.text
-    assert PERSON not in card.text  # the whole number once claimed
+    assert PERSON not in card.text and "202-555-0101" not in card.text  # whole once claimed
     assert "Find a doctor" in card.text
     assert "Call backs waiting: 2" in browser.find_element(By.TAG_NAME, "h1").text
     submit(browser, card.find_element(By.XPATH, ".//button[text()='Claim']"))
 
     card = browser.find_element(By.ID, f"r-{request_id}")
-    assert "Yours until" in card.text and PERSON in card.text
+    assert "Yours until" in card.text and "202-555-0101" in card.text  # as people write it
     assert "It is yours" in browser.find_element(By.CLASS_NAME, "flash").text
     browser.save_screenshot(str(tmp_path / "claimed.png"))
 
