@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flows.callback import CALLBACK_NODE, arriving, choose, take_number, urgent_request
+from flows.callback import CALLBACK_NODE, arriving, choose, refusal, take_number, urgent_request
 from flows.languages import everyones, start_language
 from flows.model import Asks, Channel, Flow, Flows, Outcome, State
 from flows.text import Command, choice, classify
@@ -107,7 +107,7 @@ def _navigate(flow: Flow, state: State, command: Command, text: str) -> Outcome:
         taken = take_number(flow, state, text)
         if taken is None:
             return Outcome(
-                state, ("\n".join([flow.text("number_bad"), page_text(flow, node.id, 0)]),)
+                state, ("\n".join([flow.text(refusal(text)), page_text(flow, node.id, 0)]),)
             )
         state, said = taken
         text = "\n".join([said, page_text(flow, CALLBACK_NODE, 0)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flows.callback import CALLBACK_NODE, DONE_NODE, NUMBER_NODE
+from flows.callback import CALLBACK_NODE, DONE_NODE, NUMBER_NODE, REFUSALS
 from flows.model import (
     Channel,
     FileRequest,
@@ -53,6 +53,8 @@ REQUIRED_TEXTS = [
     "voice_form_keys",
     "number_ok",
     "number_bad",
+    "number_abroad",
+    "number_premium",
     "welcome",
     "notice",
     "root_footer",
@@ -76,6 +78,7 @@ REQUIRED_TEXTS = [
     "voice_goodbye",
     "voice_texted",
     "voice_no_text",
+    "voice_not_textable",
     "voice_connecting",
     "voice_closed",
     "voice_no_answer",
@@ -97,7 +100,9 @@ VOICE_LEADS = [
     "voice_help",
     "voice_texted",
     "voice_no_text",
+    "voice_not_textable",
     "voice_no_answer",
+    *REFUSALS.values(),
 ]
 
 
@@ -138,10 +143,11 @@ def sms_texts(flow: Flow) -> Iterator[tuple[str, str]]:
         yield name, flow.text(name)
     # "when" is worded at send time (hotline.office), never longer than WHEN_MAX characters.
     when = "w" * WHEN_MAX
-    yield "callback_confirmed", flow.text("callback_confirmed", number="555-123-4567", when=when)
-    number = flow.text("number_ok", number="555-123-4567")
+    yield "callback_confirmed", flow.text("callback_confirmed", number="212-555-0123", when=when)
+    number = flow.text("number_ok", number="212-555-0123")
     yield "number_ok", "\n".join([number, page_text(flow, CALLBACK_NODE, 0)])
-    yield "number_bad", "\n".join([flow.text("number_bad"), page_text(flow, NUMBER_NODE, 0)])
+    for refusal in REFUSALS.values():
+        yield refusal, "\n".join([flow.text(refusal), page_text(flow, NUMBER_NODE, 0)])
     for node in flow.nodes.values():
         for page in range(len(node.sms)):
             yield f"{node.id}[{page}]", page_text(flow, node.id, page)

@@ -6,21 +6,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from flows import phones
 from hotline.office import OfficeHours
 
 TWILIO_API = "https://api.twilio.com"
-E164 = re.compile(r"^\+[1-9]\d{6,14}$", re.ASCII)
 _ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$", re.ASCII)
-# What Twilio puts in From for a withheld, unknown, restricted or blocked caller ID.
-WITHHELD = frozenset({"+266696687", "+86282452253", "+8656696687", "+7378742833", "+2562533"})
 OFFICE_HOURS = "mon-fri 09:00-17:00"
 OFFICE_TIMEZONE = "America/New_York"
 SENTINEL_MASTER = "hotline"  # the name Sentinel monitors the queue's Redis under, by default
-
-
-def can_be_reached(number: str) -> bool:
-    """Whether a caller's number can be texted and called back (not withheld, not malformed)."""
-    return bool(E164.match(number)) and number not in WITHHELD
 
 
 def parse_sentinels(text: str) -> tuple[tuple[str, int], ...]:
@@ -94,13 +87,28 @@ class Settings:
         sid = env.get("TWILIO_ACCOUNT_SID", "")
         if sid and not _ACCOUNT_SID.match(sid):
             problems.append("TWILIO_ACCOUNT_SID must look like AC followed by 32 hex digits")
-        for name in ("TWILIO_PHONE_NUMBER", "SOCIAL_WORKER_LINE"):
-            if env.get(name) and not E164.match(env[name]):
-                problems.append(f"{name} must be an E.164 number such as +18005551212")
         alerts, senders = _numbers(env, "STAFF_ALERT_NUMBERS"), _numbers(env, "TWILIO_SENDERS")
-        for name, listed in (("STAFF_ALERT_NUMBERS", alerts), ("TWILIO_SENDERS", senders)):
-            if any(not E164.match(n) for n in listed):
-                problems.append(f"{name} must be E.164 numbers separated by commas")
+        # The hotline's own numbers are Twilio's to judge, so only their form is checked: the
+        # hotline sends from them, never to them, and flows.phones would refuse Twilio's test
+        # numbers (+1 500 555 0006 is a "personal" number to libphonenumber) and any range
+        # opened after its metadata was made.
+        own = env.get("TWILIO_PHONE_NUMBER", "")
+        if own and not phones.is_e164(own):
+            problems.append("TWILIO_PHONE_NUMBER must be an E.164 number such as +18005551212")
+        if not all(phones.is_e164(n) for n in senders):
+            problems.append("TWILIO_SENDERS must be E.164 numbers separated by commas")
+        # Numbers the hotline dials or texts: the rule for anyone's.
+        line = env.get("SOCIAL_WORKER_LINE") or cls.social_worker_line
+        if why := _refused((line,)):
+            problems.append(
+                "SOCIAL_WORKER_LINE must be a US or Canadian number in E.164 such as "
+                f"+18005551212: it is {why}"
+            )
+        if why := _refused(alerts):
+            problems.append(
+                "STAFF_ALERT_NUMBERS must be US or Canadian numbers in E.164, separated by "
+                f"commas: one is {why}"
+            )
         numbers = {
             name: env.get(name, str(default))
             for name, default in (
@@ -153,7 +161,7 @@ class Settings:
             public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
             trust_proxy=_flag(env, "TRUST_PROXY"),
             conversation_ttl=int(ttl),
-            social_worker_line=env.get("SOCIAL_WORKER_LINE") or cls.social_worker_line,
+            social_worker_line=line,
             office_hours=office,
             staff_alert_numbers=alerts,
             conversation_redis_url=env.get("CONVERSATION_REDIS_URL", ""),
@@ -170,6 +178,12 @@ class Settings:
             audit_days=int(numbers["AUDIT_DAYS"]),
             login_hashes_per_second=int(numbers["LOGIN_HASHES_PER_SECOND"]),
         )
+
+
+def _refused(numbers: tuple[str, ...]) -> str:
+    """Why the first of `numbers` the hotline may not call or text is refused ('' if none is)."""
+    verdicts = (phones.judge(n) for n in numbers)
+    return next((phones.REFUSED_BECAUSE[v] for v in verdicts if v in phones.REFUSED_BECAUSE), "")
 
 
 def _numbers(env: Mapping[str, str], name: str) -> tuple[str, ...]:

@@ -53,7 +53,8 @@ def press(flow: Flow, state: State, event: Event, key: str) -> Outcome:
         return talk(flow, state, event)
     if key == TEXT_KEY and can_text_here(flow, state.node):
         if not (event.can_text and not state.opted_out):
-            return show(flow, state, state.node, state.page, lead=(flow.text("voice_no_text"),))
+            why = "voice_no_text" if event.can_text else "voice_not_textable"  # opted out, or not
+            return show(flow, state, state.node, state.page, lead=(flow.text(why),))
         shown = show(flow, state, state.node, state.page, lead=(flow.text("voice_texted"),))
         return replace(shown, effects=(SendText(state.node),))
     if key in (MORE_KEY, MORE_WORD) and not last_page:

@@ -8,6 +8,9 @@ from flows.callback import DONE_NODE
 from flows.model import Channel, Flow, Option, SwitchLanguage
 from flows.voice.hearing import COMMANDS
 
+# A number as `phones.display` writes it (212-555-0123) or as the content does (800 813 4673).
+# A regex rather than libphonenumber's matcher, which would cost 0.1 to 0.7 ms a prompt on
+# every step of every call to find numbers whose form the hotline chose itself.
 _PHONE = re.compile(r"\b(?:1[ -])?\d{3}[ -]\d{3}[ -]\d{4}\b")
 
 

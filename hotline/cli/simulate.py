@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import click
 
 from hotline.dev.env import dev_environment
-from hotline.dev.phone import Caller, Heard, Text, Texter, Transport, http_transport
+from hotline.dev.phone import PLAY_NUMBER, Caller, Heard, Text, Texter, Transport, http_transport
 
 
 @click.command()
@@ -17,7 +17,7 @@ from hotline.dev.phone import Caller, Heard, Text, Texter, Transport, http_trans
 @click.option(
     "--url", default="http://127.0.0.1:5000", show_default=True, help="The running hotline."
 )
-@click.option("--from", "number", default="+15555550100", show_default=True, help="Your number.")
+@click.option("--from", "number", default=PLAY_NUMBER, show_default=True, help="Your number.")
 def sms(message: str | None, url: str, number: str) -> None:
     """Text the running hotline as Twilio would: one MESSAGE, or a conversation typed line by line."""
     phone = Texter(_transport(url), number)
@@ -33,7 +33,7 @@ def sms(message: str | None, url: str, number: str) -> None:
 @click.option(
     "--url", default="http://127.0.0.1:5000", show_default=True, help="The running hotline."
 )
-@click.option("--from", "number", default="+15555550100", show_default=True, help="Your number.")
+@click.option("--from", "number", default=PLAY_NUMBER, show_default=True, help="Your number.")
 @click.option(
     "--dial-status",
     default="no-answer",

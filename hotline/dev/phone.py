@@ -19,6 +19,9 @@ from twilio.request_validator import RequestValidator
 from flows.segments import measure
 
 HOTLINE_NUMBER = "+15005550006"
+# Whose phone it is, unless told: 555-0100 to 555-0199 are NANPA's numbers for fiction in any
+# area code, and to libphonenumber an ordinary US line the hotline may text and call.
+PLAY_NUMBER = "+12025550100"
 ACCOUNT_SID = "AC" + "0" * 32
 
 # How a request reaches the hotline: (path with query, form params) -> TwiML bytes.

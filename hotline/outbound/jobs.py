@@ -15,8 +15,8 @@ from rq import get_current_job
 from rq.exceptions import DuplicateJobError
 from rq.registry import FailedJobRegistry
 
+from flows import phones
 from flows.model import Channel
-from flows.text import display_number
 from hotline import logs
 from hotline.office import expected_call
 from hotline.outbound import budget
@@ -129,7 +129,7 @@ def tell_of_change(request_id: str, filing_key: str) -> bool:
     if held is None or not held.text_to:
         return False
     flow = h.flows.get(held.lang) or h.flows["en"]
-    notice = flow.text("callback_changed", number=display_number(held.number))
+    notice = flow.text("callback_changed", number=phones.display(held.number))
     try:
         return _text(h.store.tag(held.text_to), held.text_to, notice, reserved=True)
     except budget.OverBudget as over:
@@ -207,17 +207,22 @@ def _schedule_purge(h: Hotline) -> None:
 def _confirmation(h: Hotline, details: dict) -> str:
     flow = h.flows.get(details["lang"]) or h.flows["en"]
     when = expected_call(h.settings.office_hours, details["window"], datetime.now(UTC), flow)
-    return flow.text("callback_confirmed", number=display_number(details["number"]), when=when)
+    return flow.text("callback_confirmed", number=phones.display(details["number"]), when=when)
 
 
 def _text(tag: str, number: str, body: str, reserved: bool = False, capped: bool = True) -> bool:
-    """Send one text unless the person opted out or a budget is spent (see `budget`).
+    """Send one text unless the person opted out, a budget is spent (see `budget`), or the
+    hotline may not text the number (`phones.judge`: say, a request filed before that rule).
 
     A `reserved` text (a confirmation, a staff alert) raises OverBudget rather than being
     dropped. An opt-out Twilio reports (21610) is recorded; a permanent refusal is logged, not
     retried.
     """
     h = hotline()
+    verdict = phones.judge(number)
+    if verdict is not phones.Verdict.REACHABLE:
+        log.warning("text not sent: the number is %s", phones.REFUSED_BECAUSE[verdict])
+        return False
     if h.store.opted_out(tag):
         return False
     spent = budget.spend(h.redis, h.settings, tag, reserved, capped)

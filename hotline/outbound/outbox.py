@@ -13,9 +13,9 @@ import time
 import redis
 
 from flows.model import Channel, RequestCallback, Window
+from flows.phones import reachable
 from hotline.outbound import jobs
 from hotline.outbound.enqueue import enqueue
-from hotline.settings import can_be_reached
 from hotline.stores import keys
 from hotline.stores.callbacks import CallbackOutcome, CallbackRequest, Status
 from hotline.stores.failover import MasterChanged
@@ -48,20 +48,21 @@ def request_callback(
 ) -> None:
     """File a call-back request for `number` (or the number in its form) and confirm it.
 
-    `number` is the asker's own (a withheld caller's CallSid stands in for it: such a request
-    always carries the number they typed, and no text is sent). A caller ID that failed
-    verification (not `verified`) is texted nothing and cannot change an open request; it
-    can file one. Raises TooManyWithheld past the hour's allowance for withheld numbers, and
-    MasterChanged when
-    the request might not last (a failover, no replica): the person then hears that the
-    hotline has a problem, with the social workers' number, and is not told it is in.
+    `number` is the asker's own (the CallSid stands in for a caller ID the hotline may not
+    call or text: such a request carries the number they typed, and no text is sent). A caller
+    ID that failed verification (not `verified`) is texted nothing and cannot change an open
+    request; it can file one. Raises TooManyWithheld past the hour's allowance for withheld
+    numbers, and MasterChanged when the request might not last (a failover, no replica): the
+    person then hears that the hotline has a problem, with the social workers' number, and is
+    not told it is in.
     """
-    if not can_be_reached(number) and not _withheld_may_file(h):
+    own_reachable = reachable(number)
+    if not own_reachable and not _withheld_may_file(h):
         raise TooManyWithheld()
     tag = h.store.tag(number)
     details = {
         "number": request.form.number or number,
-        "text_to": number if can_be_reached(number) and verified else "",
+        "text_to": number if own_reachable and verified else "",
         "may_change": verified,
         "channel": channel.value,
         "lang": lang,

@@ -593,11 +593,14 @@ def test_saying_nine_texts_the_current_part() -> None:
     assert outcome.effects == (SendText("find"),)
 
 
-def test_nine_when_the_number_cannot_get_texts_says_so() -> None:
+def test_nine_when_the_number_cannot_get_texts_says_why() -> None:
     state = at("find")
     outcome = step(FLOWS, state, press("9", can_text=False))
-    assert is_reprompt(outcome, state, "voice_no_text")
+    assert is_reprompt(outcome, state, "voice_not_textable")
     assert outcome.effects == () and outcome.state.misses == 0
+    opted_out = replace(state, opted_out=True)
+    outcome = step(FLOWS, opted_out, press("9", can_text=True))
+    assert is_reprompt(outcome, opted_out, "voice_no_text") and outcome.effects == ()
 
 
 def test_nine_when_opted_out_of_texts_says_so() -> None:

@@ -51,7 +51,7 @@ class CheckedCaller(Caller):
     """A caller whose every TwiML document is checked on the way in."""
 
     def __init__(
-        self, client, number: str = "+15551230002", dial_status: str = "no-answer"
+        self, client, number: str = "+12025550102", dial_status: str = "no-answer"
     ) -> None:
         post = transport(client)
 
@@ -204,7 +204,7 @@ def test_a_retried_step_gets_the_same_answer_and_no_second_step(settings) -> Non
 
 def test_forged_voice_requests_get_403(settings) -> None:
     client = make_app(settings).test_client()
-    params = voice_params("+15551230002", "CA" + "1" * 32)
+    params = voice_params("+12025550102", "CA" + "1" * 32)
     assert client.post("/twilio/voice", data=params).status_code == 403
     assert post_signed(client, "/twilio/voice", params, token="wrong").status_code == 403
     assert post_signed(client, "/twilio/voice/step?n=1", params).status_code == 200
@@ -216,7 +216,7 @@ def test_forged_voice_requests_get_403(settings) -> None:
 
 def test_redis_down_still_answers_200_with_a_way_to_a_person(settings) -> None:
     client = make_app(settings, redis_url="redis://127.0.0.1:1/0").test_client()
-    params = voice_params("+15551230002", "CA" + "2" * 32)
+    params = voice_params("+12025550102", "CA" + "2" * 32)
     for path in ("/twilio/voice", "/twilio/voice/step?n=3", "/twilio/voice/step?n=3&silence=1"):
         response = post_signed(client, path, params)
         assert response.status_code == 200 and response.mimetype == "text/xml"
@@ -242,10 +242,10 @@ def test_press_9_texts_the_section_through_twilio(settings, redis_url: str, twil
     assert "sending this to your phone by text" in call.press("9").text
     queue = Queue("hotline", connection=redis.Redis.from_url(redis_url), serializer=JSONSerializer)
     [job] = queue.get_jobs()
-    assert "5551230002" not in str(job.args) and "5551230002" not in job.description
+    assert "2025550102" not in str(job.args) and "2025550102" not in job.description
     run_jobs(settings)
     sent = twilio.wait_for(2, "message")
-    assert [m.get("To") for m in sent] == ["+15551230002"] * 2
+    assert [m.get("To") for m in sent] == ["+12025550102"] * 2
     assert "medical society" in sent[0].get("Body") and "1-800-422-6237" in sent[1].get("Body")
     assert all(m.get("From") == settings.twilio_phone_number for m in sent)
 
@@ -253,7 +253,7 @@ def test_press_9_texts_the_section_through_twilio(settings, redis_url: str, twil
 def test_press_9_after_an_sms_opt_out_sends_nothing(settings, redis_url: str) -> None:
     app = make_app(settings)
     client = app.test_client()
-    Phone(client, "+15551230002").text("STOP")
+    Phone(client, "+12025550102").text("STOP")
     call = CheckedCaller(client)
     call.dial_in()
     call.press("2")
