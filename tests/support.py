@@ -88,6 +88,7 @@ def base_settings(redis_url: str, twilio_url: str) -> Settings:
         twilio_api_base_url=twilio_url,
         public_base_url=PUBLIC_BASE_URL,
         staff_alert_numbers=("+15557770001",),
+        whatsapp_sender=HOTLINE_NUMBER,
         sms_per_minute=1000,  # tests read the whole fact sheet in a second; test_abuse sets its own
     )
 
@@ -112,6 +113,7 @@ def worker_env(settings: Settings) -> dict[str, str]:
         "STAFF_ALERT_NUMBERS": ",".join(settings.staff_alert_numbers),
         "TEXTS_PER_HOUR": str(settings.texts_per_hour),
         "OFFICE_HOURS": "mon-fri 09:00-17:00", "OFFICE_TIMEZONE": "America/New_York",
+        "WHATSAPP_SENDER": settings.whatsapp_sender,
     }  # fmt: skip
 
 
@@ -205,12 +207,14 @@ def message_bodies(xml: bytes | str) -> list[str]:
 class Phone:
     """A phone texting the hotline through the test client; `text` returns the reply bodies."""
 
-    def __init__(self, client: FlaskClient, number: str = "+15551230001") -> None:
-        self.texter = Texter(transport(client), number)
+    def __init__(
+        self, client: FlaskClient, number: str = "+15551230001", whatsapp: bool = False
+    ) -> None:
+        self.texter = Texter(transport(client), number, whatsapp)
         self.number = number
 
-    def text(self, body: str, sid: str = "") -> list[str]:
-        return [t.body for t in self.texter.text(body, sid)]
+    def text(self, body: str, sid: str = "", opt_out_type: str = "") -> list[str]:
+        return [t.body for t in self.texter.text(body, sid, opt_out_type)]
 
 
 # Many at once

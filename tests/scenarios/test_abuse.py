@@ -8,7 +8,8 @@ import redis
 
 from flows.engine import step
 from flows.model import Channel, Event
-from hotline.stores.conversations import RATE_WINDOW, ConversationStore
+from hotline.stores.conversations import ConversationStore
+from hotline.stores.records import RATE_WINDOW
 from hotline.web.app import create_app
 from hotline.web.resources import resources_of
 from tests.support import Phone, run_jobs
