@@ -33,7 +33,8 @@ def step(flows: Flows, state: State, event: Event) -> Outcome:
         return outcome
     outcome = sms_step(flows, state, event.text, event.opt_out_type, event.now, event.channel)
     if outcome.state.lang != state.lang and outcome.state.node:
-        return replace(outcome, replies=(start_text(flows[outcome.state.lang], event.channel),))
+        started = start_text(flows[outcome.state.lang], event.channel, outcome.state.resume)
+        return replace(outcome, replies=(started,))
     return outcome
 
 
