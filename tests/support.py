@@ -7,6 +7,7 @@ The fixtures in `tests/conftest.py` are built from these; a test imports what it
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import threading
 import time
@@ -114,7 +115,19 @@ def worker_env(settings: Settings) -> dict[str, str]:
         "TEXTS_PER_HOUR": str(settings.texts_per_hour),
         "OFFICE_HOURS": "mon-fri 09:00-17:00", "OFFICE_TIMEZONE": "America/New_York",
         "WHATSAPP_SENDER": settings.whatsapp_sender,
+        "WHATSAPP_TEMPLATES": templates_json(settings),
     }  # fmt: skip
+
+
+def templates_json(settings: Settings) -> str:
+    """WHATSAPP_TEMPLATES as the environment would give `settings`' templates."""
+    nested: dict[str, dict[str, dict[str, object]]] = {}
+    for t in settings.whatsapp_templates:
+        given: dict[str, object] = {"sid": t.content_sid}
+        if t.variables:
+            given["variables"] = json.loads(t.variables)
+        nested.setdefault(t.text, {})[t.lang] = given
+    return json.dumps(nested) if nested else ""
 
 
 class BurstWorker(SimpleWorker):

@@ -186,10 +186,13 @@ class ConversationStore:
         raw, flag, checkin, *kept = self._redis.mget(names)
         opted_out, event = flag is not None, short_id(event_id)
         for _ in range(MAX_ATTEMPTS):
-            stage = _stage(_text(checkin))
+            held = _checkin(_text(checkin))
+            stage = held[0].value if held else ""
             record = Record.decode(_text(raw), opted_out, stage)
-            if not raw and beside:
-                start = replace(beside.start(_text(kept[0])), opted_out=opted_out, checkin=stage)
+            if not raw:  # a new conversation: from what is kept beside, in the check-in's language
+                start = beside.start(_text(kept[0])) if beside else record.state
+                lang = held[1] if held else start.lang
+                start = replace(start, opted_out=opted_out, checkin=stage, lang=lang)
                 record = replace(record, state=start)
             if event in record.ids:
                 return _replay(record, event, step)
