@@ -35,22 +35,27 @@ def whatsapp_params(number: str, body: str, sid: str) -> dict[str, str]:
     }  # fmt: skip
 
 
+def deliver_copies(app, params: dict[str, str], copies: int) -> list[list[str]]:
+    """`copies` deliveries of one message at the same moment, then one more a little later."""
+    replies: list[list[str]] = []
+    lock = threading.Lock()
+
+    def deliver() -> None:
+        got = message_bodies(post_signed(app.test_client(), "/twilio/sms", params).data)
+        with lock:
+            replies.append(got)
+
+    run_all([deliver] * copies)
+    deliver()
+    return replies
+
+
 def test_duplicated_whatsapp_deliveries_take_one_step_and_file_once(settings, twilio) -> None:
     app = create_app(settings)
     script = ("SECOND", "3", "MENU", "6", "2", "1")
     for i, body in enumerate(script):
         params = whatsapp_params(NUMBER, body, f"SM{i:032d}")
-        copies = 2 + i % 3
-        replies: list[list[str]] = []
-        lock = threading.Lock()
-
-        def deliver(params: dict[str, str] = params) -> None:
-            got = message_bodies(post_signed(app.test_client(), "/twilio/sms", params).data)
-            with lock:
-                replies.append(got)
-
-        run_all([deliver] * copies)  # the copies at the same moment
-        deliver()  # and one more a little later
+        replies = deliver_copies(app, params, copies=2 + i % 3)
         assert len({tuple(r) for r in replies}) == 1, (body, replies)
     h = resources_of(app)
     state = h.store.load("sms", NUMBER)
