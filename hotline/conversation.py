@@ -72,6 +72,8 @@ def take_step(h: Hotline, inbound: Inbound) -> Stepped:
         beside=_beside(h, inbound),
     )
     outcome = advanced.outcome
+    if not advanced.replayed:
+        _after_save(h, outcome, inbound)
     if advanced.stale and inbound.channel is Channel.VOICE:
         here = prompt(h.flows[outcome.state.lang], outcome.state.node, outcome.state.page)
         outcome = replace(outcome, replies=tuple(speakable(p) for p in here), then=Then.GATHER)
@@ -109,6 +111,17 @@ def _calling_again(h: Hotline, kept: str) -> State:
     return replace(from_heard(h.flows[lang], where), lang=lang)
 
 
+def _after_save(h: Hotline, outcome: Outcome, inbound: Inbound) -> None:
+    """The effects that must follow the step that won: a step that lost to a simultaneous one
+    (and was taken again) must neither count nor schedule anything."""
+    for effect in outcome.effects:
+        match effect:
+            case ScheduleCheckin():
+                outbox.schedule_checkin(h, inbound.who, inbound.channel, outcome.state.lang)
+            case Tally(what):
+                h.counts.add(what, outcome.state.lang, inbound.channel)
+
+
 def hand_off(h: Hotline, outcome: Outcome, inbound: Inbound) -> None:
     """Queue the outcome's effects for the worker, each under a job id stable across retries.
 
@@ -137,7 +150,3 @@ def _queue(h: Hotline, outcome: Outcome, inbound: Inbound) -> None:
                 outbox.request_callback(
                     h, inbound.who, inbound.channel, lang, effect, filing_key, inbound.verified
                 )
-            case ScheduleCheckin():
-                outbox.schedule_checkin(h, inbound.who, inbound.channel, lang)
-            case Tally(what):
-                h.counts.add(what, lang, inbound.channel)

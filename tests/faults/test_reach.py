@@ -100,7 +100,7 @@ def test_two_answers_at_once_only_one_counts(settings, twilio) -> None:
     got: list[list[str]] = []
     run_all([lambda body=body: got.append(phone.text(body)) for body in ("1", "2", "1", "2")])
     thanked = [r for replies in got for r in replies if r.startswith("Thank you for letting")]
-    assert len(thanked) == 1
+    assert len(thanked) == 1, got
     assert h.counts.figures()["checkin_answered:en:sms"] == 1
 
 
