@@ -71,7 +71,7 @@ def send_section(tag: str, lang: str, node: str) -> int:
         mark = keys.sent_page(tag, job.id, page)
         if h.redis.exists(mark):
             continue
-        if not _text(tag, number, text):
+        if not delivery.send(h, tag, number, text):
             return sent
         h.redis.set(mark, "1", ex=MARK_TTL)
         sent += 1
@@ -107,8 +107,8 @@ def file_callback(tag: str, filing_key: str) -> str:
         try:
             confirmation = _confirmation(h, details)
             channel = texting(request.channel)
-            _text(
-                tag, request.text_to, confirmation, True, channel=channel,
+            delivery.send(
+                h, tag, request.text_to, confirmation, reserved=True, channel=channel,
                 name="callback_confirmed", lang=request.lang,
             )  # fmt: skip
         except TryLater:
@@ -138,8 +138,8 @@ def tell_of_change(request_id: str, filing_key: str) -> bool:
     notice = flow.text("callback_changed", number=display_number(held.number))
     channel, tag = texting(held.channel), h.store.tag(held.text_to)
     try:
-        return _text(
-            tag, held.text_to, notice, True, channel=channel, name="callback_changed",
+        return delivery.send(
+            h, tag, held.text_to, notice, reserved=True, channel=channel, name="callback_changed",
             lang=held.lang,
         )  # fmt: skip
     except budget.OverBudget as over:
@@ -157,7 +157,8 @@ def alert_staff() -> int:
     sent = 0
     for number in h.settings.staff_alert_numbers:
         try:
-            sent += _text(h.store.tag(number), number, text, reserved=True, capped=False)
+            tag = h.store.tag(number)
+            sent += delivery.send(h, tag, number, text, reserved=True, capped=False)
         except budget.OverBudget as over:
             _later(h, over, alert_staff, (), "alert")
             break
@@ -178,8 +179,8 @@ def final_notice(request_id: str) -> bool:
         return False
     flow = h.flows.get(request.lang) or h.flows["en"]
     notice, channel = flow.text("callback_missed"), texting(request.channel)
-    return _text(
-        request.person, request.text_to, notice, channel=channel, name="callback_missed",
+    return delivery.send(
+        h, request.person, request.text_to, notice, channel=channel, name="callback_missed",
         lang=request.lang,
     )  # fmt: skip
 
@@ -222,21 +223,3 @@ def _confirmation(h: Hotline, details: dict) -> str:
     flow = h.flows.get(details["lang"]) or h.flows["en"]
     when = expected_call(h.settings.office_hours, details["window"], datetime.now(UTC), flow)
     return flow.text("callback_confirmed", number=display_number(details["number"]), when=when)
-
-
-def _text(
-    tag: str,
-    number: str,
-    body: str,
-    reserved: bool = False,
-    capped: bool = True,
-    channel: Channel = Channel.SMS,
-    name: str = "",
-    lang: str = "en",
-) -> bool:
-    """Send one message on `channel` unless the person opted out or a budget is spent (see
-    `delivery.send`, which says how)."""
-    return delivery.send(
-        hotline(), tag, number, body, reserved=reserved, capped=capped, channel=channel,
-        name=name, lang=lang,
-    )  # fmt: skip
