@@ -554,14 +554,14 @@ def test_the_language_switch_keeps_the_topic_and_leaves_no_lang_answer() -> None
 def test_spanish_start_words_start_in_spanish(before: State, word: str) -> None:
     outcome = step(FLOWS, before, sms(word))
     assert (outcome.state.lang, outcome.state.node, outcome.state.page) == ("es", "main", 0)
-    assert reply(outcome) == start_text(ES)
+    assert reply(outcome) == start_text(ES, resume=before.node)
 
 
 @pytest.mark.parametrize("word", ["SECOND", "second"])
 def test_an_english_start_word_starts_a_spanish_texter_in_english(word: str) -> None:
     outcome = step(FLOWS, State(lang="es", node="find", steps=3), sms(word))
     assert (outcome.state.lang, outcome.state.node) == ("en", "main")
-    assert reply(outcome) == start_text(EN)
+    assert reply(outcome) == start_text(EN, resume="find")
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
