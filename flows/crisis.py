@@ -288,3 +288,9 @@ def _split(word: str, bank: CrisisBank) -> tuple[str, ...]:
         if options:
             best[start] = min(options, key=len)
     return tuple(part for piece in best.get(0, (word,)) for part in _spelled_out(piece))
+
+
+def forget_words() -> None:
+    """Forget every word stemmed and judged so far (the next messages are read cold)."""
+    for cached in (stem, _word_ids, _split):
+        cached.cache_clear()

@@ -137,7 +137,7 @@ class Settings:
         except ValueError as exc:
             problems.append(str(exc))
             sentinels = ()
-        if not env.get("REDIS_URL") and not env.get("REDIS_SENTINELS"):
+        if not env.get("REDIS_URL") and not sentinels:
             problems.append("REDIS_URL (or REDIS_SENTINELS) is not set")
         sid = env.get("TWILIO_ACCOUNT_SID", "")
         if sid and not _ACCOUNT_SID.match(sid):
@@ -168,7 +168,12 @@ class Settings:
         ]
         problems += [
             f"{name} must be at least 1"
-            for name in ("STAFF_IDLE_MINUTES", "STAFF_SESSION_HOURS", "LOGIN_HASHES_PER_SECOND")
+            for name in (
+                "SMS_PER_MINUTE",  # 0 would lift the flood limit altogether
+                "STAFF_IDLE_MINUTES",
+                "STAFF_SESSION_HOURS",
+                "LOGIN_HASHES_PER_SECOND",
+            )
             if numbers[name].isdigit() and int(numbers[name]) == 0
         ]
         ttl = env.get("CONVERSATION_TTL", str(cls.conversation_ttl))

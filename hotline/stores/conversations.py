@@ -6,11 +6,12 @@ session, for a call the part last heard), and a compare-and-set script that save
 (and those keys) only if nobody else saved first. A conversation is keyed by a keyed hash of the
 phone number (or call id), never the number, with a Redis Cluster hash tag so that its keys
 share a slot. Everything a conversation needs, its rate limit included, is in its one record of
-about a hundred bytes (`stores/records.py`).
+about a hundred bytes (`stores/record.py`).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import time
 from collections.abc import Callable
@@ -22,11 +23,12 @@ from redis.cluster import RedisCluster
 from flows.checkin import OFFER_LASTS, PENDING_LASTS, Stage
 from flows.model import Channel, Outcome, State
 from hotline.stores import keys
-from hotline.stores.records import Record, short_id
+from hotline.stores.record import Record
 
 # A Twilio retry comes within seconds; remembering the last few message ids is enough.
 REMEMBERED_IDS = 3
 MAX_ATTEMPTS = 100
+SHORT_ID = 8  # characters an event or call id is kept in: a hash when the id is longer
 
 # KEYS: the record, the opt-out flag, the check-in, and maybe one more key kept beside (see
 # Beside). ARGV: expected record ('' = none), new record, ttl seconds, opt-out ('1' set, '0'
@@ -46,6 +48,18 @@ elseif ARGV[5] ~= '' then redis.call('SET', KEYS[3], ARGV[5], 'EX', ARGV[6]) end
 if KEYS[4] and ARGV[7] ~= '' then redis.call('SET', KEYS[4], ARGV[7], 'EX', ARGV[8]) end
 return {1, '', 0, ''}
 """
+
+
+def short_id(event_id: str) -> str:
+    """An id as a record keeps it: itself when short (a voice step), else a 48-bit hash (a Sid).
+
+    Ids are compared only with the few others of one conversation, where a collision of 48-bit
+    hashes is out of reach.
+    """
+    if len(event_id) <= SHORT_ID:
+        return event_id
+    digest = hashlib.blake2b(event_id.encode(), digest_size=SHORT_ID * 3 // 4).digest()
+    return base64.urlsafe_b64encode(digest).decode()
 
 
 # KEYS: a check-in. ARGV: the prefix of its value it must have, the stage to replace it with.

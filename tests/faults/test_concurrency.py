@@ -27,7 +27,8 @@ from flask import Flask
 from flows.engine import step
 from flows.model import Channel, Event, Flows, State
 from hotline.settings import Settings
-from hotline.stores.records import Record, short_id
+from hotline.stores.conversations import short_id
+from hotline.stores.record import Record
 from hotline.web.app import create_app
 from hotline.web.resources import resources_of
 from tests.support import (

@@ -104,6 +104,8 @@ def test_a_huge_unsigned_body_is_refused_before_it_is_read(settings, tmp_path: P
         assert answer.startswith(b"HTTP/1.1 413"), answer[:80]
         assert elapsed < 2.0
         rss = max(_rss_kib(pid) for pid in _children(web.pid))
+        print(f"\n[abuse] 100 MB unsigned POST: 413 in {elapsed * 1000:.0f} ms, "
+              f"web worker RSS {rss / 1024:.0f} MB after it")  # fmt: skip
         assert rss < 150 * 1024  # a gunicorn worker's usual size: the body was never held
     finally:
         web.terminate()
@@ -184,7 +186,9 @@ def test_a_spoofed_caller_id_cannot_get_its_victim_more_than_the_per_number_cap(
         caller.press("1")
         caller.press("9")
     run_jobs(capped)
-    assert len([m for m in twilio.sent("message") if m.get("To") == victim]) == 3
+    texted = len([m for m in twilio.sent("message") if m.get("To") == victim])
+    print(f"\n[abuse] 8 calls from a spoofed caller ID, each pressing 9: {texted} texts to it")
+    assert texted == 3
 
 
 def test_a_confirmation_over_the_hours_budget_waits_for_the_next_hour(

@@ -14,11 +14,10 @@ from flows.content import CONTENT_DIR, load_flows
 from flows.crisis import (
     KINDS,
     MAX_READ,
-    _word_ids,
     crisis_bank,
     crisis_keywords,
+    forget_words,
     is_crisis,
-    stem,
     words,
 )
 from flows.languages import everyones
@@ -207,8 +206,7 @@ def test_many_threads_at_once_hear_the_same_as_one() -> None:
     sys.setswitchinterval(1e-6)  # threads take turns every few bytecodes, as under load
     try:
         for _ in range(5):
-            stem.cache_clear()
-            _word_ids.cache_clear()
+            forget_words()
             with ThreadPoolExecutor(max_workers=8) as pool:
                 heard_all = list(pool.map(lambda m: is_crisis(m, bank), messages * 4))
             assert heard_all == [True] * len(messages) * 4

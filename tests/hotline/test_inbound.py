@@ -71,7 +71,7 @@ def test_keys_words_and_dial_status_are_read() -> None:
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("raw", ["", "high", "nan?"])
+@pytest.mark.parametrize("raw", ["", "high", "nan?", "nan", "inf", "-1", "1.5"])
 def test_a_missing_or_odd_confidence_is_none(raw: str) -> None:
     form = voice_params(NUMBER, CALL, SpeechResult="two", Confidence=raw)
     assert voice(form, VoiceRequest.INPUT, "2", office_open=False).event.confidence is None

@@ -9,7 +9,7 @@ import redis
 from flows.engine import step
 from flows.model import Channel, Event
 from hotline.stores.conversations import ConversationStore
-from hotline.stores.records import RATE_WINDOW
+from hotline.stores.record import RATE_WINDOW
 from hotline.web.app import create_app
 from hotline.web.resources import resources_of
 from tests.support import Phone, run_jobs

@@ -9,8 +9,8 @@ import redis
 
 from flows.engine import step
 from flows.model import CallbackForm, Channel, Event, Flows, Outcome, State, Window
-from hotline.stores.conversations import ConversationStore, call_conversation
-from hotline.stores.records import RATE_WINDOW, SHORT_ID, Record, short_id
+from hotline.stores.conversations import SHORT_ID, ConversationStore, call_conversation, short_id
+from hotline.stores.record import RATE_WINDOW, Record
 
 FORM = CallbackForm(Window.MORNING, None, "+15551230001")
 

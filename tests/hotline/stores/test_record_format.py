@@ -13,7 +13,7 @@ from flows.content import load_flows
 from flows.engine import step
 from flows.model import CallbackForm, Channel, Event, State, Window
 from hotline.stores.callbacks import CallbackQueue
-from hotline.stores.records import FORMAT, Record
+from hotline.stores.record import FORMAT, Record
 from tests.support import Phone, run_jobs
 
 FLOWS = load_flows()

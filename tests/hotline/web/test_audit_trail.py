@@ -12,8 +12,8 @@ import pytest
 
 from hotline.outbound import outbox
 from hotline.stores.audit import AuditEntry
-from hotline.stores.callbacks import CallbackRequest
 from hotline.wiring import Hotline
+from tests.support import file_request
 
 from .conftest import PASSWORD, PHONES, Staffer
 
@@ -22,12 +22,8 @@ NUMBER = re.compile(r"\d{7,}")
 
 
 def file(h: Hotline, number: str) -> str:
-    now = time.time()
-    request = CallbackRequest(
-        id="", person=f"p{number}", number=number, channel="sms", lang="en", topic="find",
-        window="any", voicemail=False, urgent=False, requested_at=now, updated_at=now,
-    )  # fmt: skip
-    return h.callbacks.file(f"file-{number}", request).id
+    """File a request from `number` now, for any time; its id."""
+    return file_request(h.callbacks, number, time.time(), window="any")
 
 
 def new_entries(h: Hotline, act: Callable[[], object]) -> list[AuditEntry]:

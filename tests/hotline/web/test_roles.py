@@ -8,9 +8,9 @@ from collections.abc import Callable
 import pyotp
 import pytest
 
-from hotline.stores.callbacks import CallbackRequest
 from hotline.stores.staff import Role
 from hotline.wiring import Hotline
+from tests.support import file_request
 
 from .conftest import Staffer
 
@@ -19,12 +19,8 @@ SUPERVISOR_PAGES = ["/dashboard/staff", "/dashboard/audit", "/dashboard/failed"]
 
 
 def file(h: Hotline, number: str = PERSON) -> str:
-    now = time.time()
-    request = CallbackRequest(
-        id="", person=f"p{number}", number=number, channel="sms", lang="en", topic="find",
-        window="any", voicemail=False, urgent=False, requested_at=now, updated_at=now,
-    )  # fmt: skip
-    return h.callbacks.file(f"file-{number}", request).id
+    """File a request from `number` now, for any time; its id."""
+    return file_request(h.callbacks, number, time.time(), window="any")
 
 
 @pytest.mark.parametrize("path", SUPERVISOR_PAGES)

@@ -1,14 +1,12 @@
-"""A conversation's record: the compact JSON one Redis key holds, its format and its history.
+"""The saved form of one conversation: a versioned, compact JSON record, and older ones read.
 
-A record is about a hundred bytes: the state, the last few event ids (short), the state before
-the last step (to answer a replay the same way) and the rate window. FORMAT says which layout a
-record has; records of earlier formats are read as they were meant.
+A record of the first format (no version) is read as it was meant, as is one of the second
+(the third's layout without its last fields); one of an unknown format starts the conversation
+afresh, keeping the durable opt-out flag and check-in.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import logging
 from dataclasses import dataclass, replace
@@ -20,21 +18,6 @@ from flows.model import CallbackForm, State, Window
 log = logging.getLogger(__name__)
 
 RATE_WINDOW = 60  # seconds over which a sender's messages are counted
-SHORT_ID = 8  # characters an event or call id is kept in: a hash when the id is longer
-
-
-def short_id(event_id: str) -> str:
-    """An id as a record keeps it: itself when short (a voice step), else a 48-bit hash (a Sid).
-
-    Ids are compared only with the few others of one conversation, where a collision of 48-bit
-    hashes is out of reach.
-    """
-    if len(event_id) <= SHORT_ID:
-        return event_id
-    digest = hashlib.blake2b(event_id.encode(), digest_size=SHORT_ID * 3 // 4).digest()
-    return base64.urlsafe_b64encode(digest).decode()
-
-
 FORMAT = 3  # the record format this version writes; see Record.encode
 READ_FORMATS = (2, FORMAT)  # the second format is the third without its last fields
 
