@@ -19,6 +19,7 @@ from flows.phones import reachable
 from hotline.stores.conversations import SMS_CONVERSATION, call_conversation
 
 FAILED_VERIFICATION = "TN-Validation-Failed"  # StirVerstat's prefix for a caller ID that failed
+WHATSAPP = "whatsapp:"  # the prefix of a WhatsApp address in From and To
 
 
 class VoiceRequest(StrEnum):
@@ -60,12 +61,18 @@ class Inbound:
 
 
 def sms(form: Mapping[str, str]) -> Inbound:
-    """An incoming text."""
-    sid = form.get("MessageSid", "")
+    """An incoming text, by SMS or WhatsApp (`From=whatsapp:+1…`).
+
+    A WhatsApp message belongs to the person behind the number, as their texts do (one
+    conversation); its ProfileName (the name they gave WhatsApp) is never read.
+    """
+    sid, sender = form.get("MessageSid", ""), form.get("From", "")
+    channel = Channel.WHATSAPP if sender.startswith(WHATSAPP) else Channel.SMS
     event = Event(
-        Channel.SMS, text=form.get("Body", ""), opt_out_type=form.get("OptOutType", "").upper()
+        channel, text=form.get("Body", ""), opt_out_type=form.get("OptOutType", "").upper()
     )
-    return Inbound(Channel.SMS, form.get("From", ""), SMS_CONVERSATION, sid, sid, event)
+    who = sender.removeprefix(WHATSAPP)
+    return Inbound(channel, who, SMS_CONVERSATION, sid, sid, event)
 
 
 def voice(form: Mapping[str, str], request: VoiceRequest, step: str, office_open: bool) -> Inbound:

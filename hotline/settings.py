@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from hotline.office import OfficeHours
 
 TWILIO_API = "https://api.twilio.com"
 _ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$", re.ASCII)
+_CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$", re.ASCII)
 OFFICE_HOURS = "mon-fri 09:00-17:00"
 OFFICE_TIMEZONE = "America/New_York"
 SENTINEL_MASTER = "hotline"  # the name Sentinel monitors the queue's Redis under, by default
@@ -29,6 +31,45 @@ def parse_sentinels(text: str) -> tuple[tuple[str, int], ...]:
 
 class SettingsError(ValueError):
     """The environment is missing a setting or has a bad one."""
+
+
+@dataclass(frozen=True)
+class WhatsAppTemplate:
+    """A pre-approved WhatsApp template standing in for one of the content's texts in one
+    language, for a message started more than 24 hours after the person last wrote."""
+
+    text: (
+        str  # the content's text it stands for: checkin, checkin_offer_after_call, callback_missed
+    )
+    lang: str
+    content_sid: str  # Twilio's ContentSid, HX and 32 hex digits
+    variables: str = ""  # ContentVariables, JSON ('' for none)
+
+
+def parse_templates(raw: str) -> tuple[WhatsAppTemplate, ...]:
+    """WHATSAPP_TEMPLATES: JSON {"<text>": {"<lang>": {"sid": "HX…", "variables": {"1": "…"}}}}."""
+    if not raw.strip():
+        return ()
+    try:
+        found = [
+            WhatsAppTemplate(name, lang, str(given["sid"]), _variables(given.get("variables")))
+            for name, langs in json.loads(raw).items()
+            for lang, given in langs.items()
+        ]
+    except (ValueError, AttributeError, KeyError, TypeError) as exc:
+        raise ValueError(f"WHATSAPP_TEMPLATES is not the JSON it should be: {exc!r}") from None
+    if any(not _CONTENT_SID.match(t.content_sid) for t in found):
+        raise ValueError("WHATSAPP_TEMPLATES: every sid must be HX followed by 32 hex digits")
+    return tuple(found)
+
+
+def _variables(given: object) -> str:
+    """A template's ContentVariables as JSON ('' for none); TypeError if not an object."""
+    if given in (None, {}):
+        return ""
+    if not isinstance(given, dict):
+        raise TypeError("variables must be an object")
+    return json.dumps(given)
 
 
 @dataclass(frozen=True)
@@ -64,10 +105,17 @@ class Settings:
     staff_require_2fa: bool = False  # social workers too (supervisors and admins always)
     audit_days: int = 400  # the audit trail's entries are kept in Redis this long
     login_hashes_per_second: int = 2  # password checks one web process does a second, at most
+    whatsapp_sender: str = ""  # the hotline's WhatsApp number (E.164), '' for no WhatsApp
+    whatsapp_templates: tuple[WhatsAppTemplate, ...] = ()
 
     def own_numbers(self) -> frozenset[str]:
         """The numbers people reach the hotline on ('' when TWILIO_PHONE_NUMBER is unset)."""
-        return frozenset({self.twilio_phone_number, *self.twilio_senders} - {""})
+        own = {self.twilio_phone_number, self.whatsapp_sender, *self.twilio_senders}
+        return frozenset(own - {""})
+
+    def template(self, text: str, lang: str) -> WhatsAppTemplate | None:
+        """The WhatsApp template configured for `text` in `lang`, if any."""
+        return next((t for t in self.whatsapp_templates if (t.text, t.lang) == (text, lang)), None)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -87,6 +135,9 @@ class Settings:
         sid = env.get("TWILIO_ACCOUNT_SID", "")
         if sid and not _ACCOUNT_SID.match(sid):
             problems.append("TWILIO_ACCOUNT_SID must look like AC followed by 32 hex digits")
+        whatsapp = env.get("WHATSAPP_SENDER", "")
+        if whatsapp and not phones.is_e164(whatsapp):
+            problems.append("WHATSAPP_SENDER must be an E.164 number such as +18005551212")
         alerts, senders = _numbers(env, "STAFF_ALERT_NUMBERS"), _numbers(env, "TWILIO_SENDERS")
         # The hotline's own numbers are Twilio's to judge, so only their form is checked: the
         # hotline sends from them, never to them, and flows.phones would refuse Twilio's test
@@ -147,6 +198,10 @@ class Settings:
             )
         except ValueError as exc:
             problems.append(f"OFFICE_HOURS/OFFICE_TIMEZONE/OFFICE_HOLIDAYS: {exc}")
+        try:
+            templates = parse_templates(env.get("WHATSAPP_TEMPLATES", ""))
+        except ValueError as exc:
+            problems.append(str(exc))
         if problems:
             raise SettingsError("bad settings: " + "; ".join(problems))
         return cls(
@@ -177,6 +232,8 @@ class Settings:
             staff_require_2fa=_flag(env, "STAFF_REQUIRE_2FA"),
             audit_days=int(numbers["AUDIT_DAYS"]),
             login_hashes_per_second=int(numbers["LOGIN_HASHES_PER_SECOND"]),
+            whatsapp_sender=env.get("WHATSAPP_SENDER", ""),
+            whatsapp_templates=templates,
         )
 
 

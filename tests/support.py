@@ -7,6 +7,7 @@ The fixtures in `tests/conftest.py` are built from these; a test imports what it
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import threading
 import time
@@ -112,6 +113,7 @@ def base_settings(redis_url: str, twilio_url: str) -> Settings:
         twilio_api_base_url=twilio_url,
         public_base_url=PUBLIC_BASE_URL,
         staff_alert_numbers=(STAFF_ALERT,),
+        whatsapp_sender=HOTLINE_NUMBER,
         sms_per_minute=1000,  # tests read the whole fact sheet in a second; test_abuse sets its own
     )
 
@@ -136,7 +138,20 @@ def worker_env(settings: Settings) -> dict[str, str]:
         "STAFF_ALERT_NUMBERS": ",".join(settings.staff_alert_numbers),
         "TEXTS_PER_HOUR": str(settings.texts_per_hour),
         "OFFICE_HOURS": "mon-fri 09:00-17:00", "OFFICE_TIMEZONE": "America/New_York",
+        "WHATSAPP_SENDER": settings.whatsapp_sender,
+        "WHATSAPP_TEMPLATES": templates_json(settings),
     }  # fmt: skip
+
+
+def templates_json(settings: Settings) -> str:
+    """WHATSAPP_TEMPLATES as the environment would give `settings`' templates."""
+    nested: dict[str, dict[str, dict[str, object]]] = {}
+    for t in settings.whatsapp_templates:
+        given: dict[str, object] = {"sid": t.content_sid}
+        if t.variables:
+            given["variables"] = json.loads(t.variables)
+        nested.setdefault(t.text, {})[t.lang] = given
+    return json.dumps(nested) if nested else ""
 
 
 class BurstWorker(SimpleWorker):
@@ -229,12 +244,12 @@ def message_bodies(xml: bytes | str) -> list[str]:
 class Phone:
     """A phone texting the hotline through the test client; `text` returns the reply bodies."""
 
-    def __init__(self, client: FlaskClient, number: str = TEXTER) -> None:
-        self.texter = Texter(transport(client), number)
+    def __init__(self, client: FlaskClient, number: str = TEXTER, whatsapp: bool = False) -> None:
+        self.texter = Texter(transport(client), number, whatsapp)
         self.number = number
 
-    def text(self, body: str, sid: str = "") -> list[str]:
-        return [t.body for t in self.texter.text(body, sid)]
+    def text(self, body: str, sid: str = "", opt_out_type: str = "") -> list[str]:
+        return [t.body for t in self.texter.text(body, sid, opt_out_type)]
 
 
 # Many at once

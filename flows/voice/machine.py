@@ -35,9 +35,8 @@ def _step(flows: Flows, state: State, event: Event) -> Outcome:
     flow = flows[state.lang]
     state = replace(state, steps=state.steps + 1)
     if event.kind is EventKind.CALL or not state.node:
-        return Outcome(
-            replace(state, node=flow.root, page=0, misses=0), greeting(flow), then=Then.GATHER
-        )
+        welcome = greeting(flow, state.resume, state.slow)
+        return Outcome(replace(state, node=flow.root, page=0, misses=0), welcome, then=Then.GATHER)
     crisis = crisis_bank(everyones(flows, "crisis"), everyones(flows, "not_crisis"))
     if event.text and is_crisis(event.text, crisis):
         said = answered_crisis(state, event.now)

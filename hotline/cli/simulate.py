@@ -18,9 +18,10 @@ from hotline.dev.phone import PLAY_NUMBER, Caller, Heard, Text, Texter, Transpor
     "--url", default="http://127.0.0.1:5000", show_default=True, help="The running hotline."
 )
 @click.option("--from", "number", default=PLAY_NUMBER, show_default=True, help="Your number.")
-def sms(message: str | None, url: str, number: str) -> None:
+@click.option("--whatsapp", is_flag=True, help="Write as a WhatsApp user (From=whatsapp:+1…).")
+def sms(message: str | None, url: str, number: str, whatsapp: bool) -> None:
     """Text the running hotline as Twilio would: one MESSAGE, or a conversation typed line by line."""
-    phone = Texter(_transport(url), number)
+    phone = Texter(_transport(url), number, whatsapp)
     if message is not None:
         _show_texts(phone.text(message))
         return

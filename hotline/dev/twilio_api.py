@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -10,6 +11,8 @@ from flows.phones import is_valid
 from flows.segments import measure
 
 API_VERSION = "2010-04-01"
+_CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")
+WHATSAPP = "whatsapp:"
 MAX_BODY = 1600
 MAX_TWIML = 4000
 
@@ -26,18 +29,25 @@ def message(
     account_sid: str, params: dict[str, list[str]], unsubscribed: bool
 ) -> dict[str, object]:
     """Check a Messages create like Twilio does; return the new Message resource."""
-    to, body = first(params, "To"), first(params, "Body")
+    to, body, sender = first(params, "To"), first(params, "Body"), first(params, "From")
+    content_sid = first(params, "ContentSid")
     if not to:
         raise Refusal(400, 21604, "A 'To' phone number is required.")
-    if not is_valid(to):
+    if not is_valid(to.removeprefix(WHATSAPP)):
         # Twilio refuses what is no number at all ("no 555 US exchange", its docs say), not one
         # abroad or premium-rate (the account's permissions decide): keeping away from those is
         # the hotline's own rule (`phones.judge`), which a stand-in must not apply for it.
         # Twilio's message quotes the number, so callers must not log error messages verbatim.
         raise Refusal(400, 21211, f"Invalid 'To' Phone Number: {to}")
-    if not (first(params, "From") or first(params, "MessagingServiceSid")):
+    if not (sender or first(params, "MessagingServiceSid")):
         raise Refusal(400, 21603, "A 'From' phone number is required.")
-    if not (body or params.get("MediaUrl") or first(params, "ContentSid")):
+    if sender and to.startswith(WHATSAPP) != sender.startswith(WHATSAPP):
+        raise Refusal(
+            400, 21910, "Invalid From and To pair. From and To should be of the same channel"
+        )
+    if content_sid and not _CONTENT_SID.match(content_sid):
+        raise Refusal(400, 21655, "The ContentSid is Invalid.")
+    if not (body or params.get("MediaUrl") or content_sid):
         raise Refusal(400, 21602, "Message body is required.")
     if len(body) > MAX_BODY:
         raise Refusal(400, 21617, "The concatenated message body exceeds the 1600 character limit.")

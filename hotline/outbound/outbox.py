@@ -9,13 +9,15 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+from datetime import UTC, datetime
 
 import redis
 
+from flows.checkin import PENDING_LASTS, send_at, time_zone
 from flows.model import Channel, RequestCallback, Window
 from flows.phones import reachable
-from hotline.outbound import jobs
-from hotline.outbound.enqueue import enqueue
+from hotline.outbound import checkins, jobs
+from hotline.outbound.enqueue import FAILED_TTL, RETRY, enqueue
 from hotline.stores import keys
 from hotline.stores.callbacks import CallbackOutcome, CallbackRequest, Status
 from hotline.stores.failover import MasterChanged
@@ -85,9 +87,28 @@ def request_callback(
 
 
 def after_close(h: Hotline, request: CallbackRequest) -> None:
-    """A request closed after its last unanswered attempt gets a final text saying how to reach us."""
+    """A request closed after its last unanswered attempt gets a final text saying how to reach
+    us; one closed as reached, the offer of a check-in."""
     if request.status is Status.CLOSED and request.outcome == CallbackOutcome.NO_ANSWER:
         enqueue(h.queue, jobs.final_notice, (request.id,), f"final-{request.id}")
+    if request.status is Status.CLOSED and request.outcome == CallbackOutcome.REACHED:
+        enqueue(h.queue, checkins.offer_checkin, (request.id,), f"offer-checkin-{request.id}")
+
+
+def schedule_checkin(h: Hotline, number: str, channel: Channel, lang: str) -> None:
+    """Schedule the check-in `number` agreed to: two weeks on, in their daytime (RQ's scheduler).
+
+    One job per person (its id is their tag): agreeing again moves it. Its number waits for it
+    under their tag for as long as a pending check-in lasts.
+    """
+    tag = h.store.tag(number)
+    agreed = datetime.fromtimestamp(h.store.clock(), UTC)
+    due = send_at(agreed, time_zone(number, h.settings.office_hours.zone))
+    h.redis.set(keys.checkin_contact(tag), number, ex=PENDING_LASTS)
+    h.queue.enqueue_at(
+        due, checkins.send_checkin, tag, job_id=f"checkin-{tag}", retry=RETRY,
+        failure_ttl=FAILED_TTL,
+    )  # fmt: skip
 
 
 def _withheld_may_file(h: Hotline) -> bool:

@@ -352,7 +352,7 @@ def test_no_answer_counts_attempts_and_the_third_closes_it(
     assert "The request is closed" in page and PERSON not in page
 
 
-def test_the_last_no_answer_queues_the_final_text_and_nothing_else_does(
+def test_the_last_no_answer_queues_the_final_text_and_reached_the_offer_of_a_check_in(
     app: Flask, queue: CallbackQueue, alice: Worker
 ) -> None:
     jobs = Queue(QUEUE, connection=resources_of(app).redis, serializer=JSONSerializer)
@@ -364,7 +364,7 @@ def test_the_last_no_answer_queues_the_final_text_and_nothing_else_does(
         assert jobs.fetch_job(f"final-{request_id}") is None
         alice.post(f"/dashboard/requests/{request_id}/claim")
         alice.post(f"/dashboard/requests/{request_id}/outcome", outcome="no_answer")
-    assert jobs.job_ids == [f"final-{request_id}"]
+    assert jobs.job_ids == [f"offer-checkin-{reached}", f"final-{request_id}"]
 
 
 @pytest.mark.parametrize(
