@@ -31,6 +31,7 @@ from hotline.stores.conversations import ConversationStore
 from hotline.stores.failover import MasterWatch
 from hotline.stores.history import CaseFiles
 from hotline.stores.queue_page import QueueView
+from hotline.stores.reach_counts import ReachCounts
 from hotline.stores.sessions import SessionStore
 from hotline.stores.staff import StaffDirectory
 from hotline.stores.throttle import HashBudget, LoginThrottle
@@ -63,6 +64,7 @@ class Hotline:
     master: MasterWatch
     validator: RequestValidator
     twilio: TwilioRest
+    counts: ReachCounts  # check-ins and WhatsApp, for the reports
     clock: Callable[[], float] = time.time  # the time the queue is read and changed at
 
 
@@ -104,6 +106,7 @@ def build_hotline(settings: Settings, clock: Callable[[], float] = time.time) ->
         master=MasterWatch(connection),
         validator=RequestValidator(settings.twilio_auth_token),
         twilio=TwilioRest(settings),
+        counts=ReachCounts(connection),
         clock=clock,
     )
 

@@ -11,7 +11,7 @@ from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from hotline.settings import Settings
+from hotline.settings import Settings, WhatsAppTemplate
 
 TIMEOUT = 10.0  # seconds per HTTP request; a worker must not hang on Twilio
 UNSUBSCRIBED = 21610
@@ -30,10 +30,11 @@ class Rejected(Exception):
 
 
 class TwilioRest:
-    """Twilio's REST API as the hotline uses it: one SMS or one call at a time."""
+    """Twilio's REST API as the hotline uses it: one SMS, WhatsApp message or call at a time."""
 
     def __init__(self, settings: Settings) -> None:
         self._from = settings.twilio_phone_number
+        self._whatsapp = settings.whatsapp_sender
         self._client = Client(
             settings.twilio_account_sid,
             settings.twilio_auth_token,
@@ -46,6 +47,18 @@ class TwilioRest:
         """Send `body` to `to` from the hotline's number; return the Message SID."""
         with _sorted_failures():
             return self._client.messages.create(to=to, from_=self._from, body=body).sid
+
+    def send_whatsapp(self, to: str, body: str, template: WhatsAppTemplate | None = None) -> str:
+        """Send `body` (or, past the 24-hour window, `template`) to `to` on WhatsApp, from the
+        hotline's WhatsApp sender; return the Message SID."""
+        sent: dict[str, object] = {"body": body}
+        if template is not None:
+            variables = template.variables or values.unset
+            sent = {"content_sid": template.content_sid, "content_variables": variables}
+        with _sorted_failures():
+            return self._client.messages.create(
+                to=f"whatsapp:{to}", from_=f"whatsapp:{self._whatsapp}", **sent
+            ).sid
 
     def call(self, to: str, twiml: str, status_callback: str = "") -> str:
         """Call `to` from the hotline's number and run inline `twiml`; return the Call SID."""

@@ -44,15 +44,15 @@ def realistic_queue(settings: Settings, clock: Clock) -> str:
     """Urgent, treatment-soon, scheduled (due), Spanish, with history and notes; alice holds one."""
     queue = CallbackQueue(redis.Redis.from_url(settings.redis_url))
     now = clock()
-    earlier = queue.file("e", callback_request("+15551230001", now - 9 * 86400, person="ana")).id
+    earlier = queue.file("e", callback_request("+12025550101", now - 9 * 86400, person="ana")).id
     queue.claim(earlier, "bob", now - 9 * 86400)
     queue.close(earlier, "bob", CallbackOutcome.REACHED, "Sent the NCI list.", now - 9 * 86400)
     answers = {"mention": Mention.DISCREET, "first_name": "Ana", "person": "ana", "lang": "es"}
-    held = queue.file("a", callback_request("+15551230001", now - 3000, **answers)).id
-    queue.file("b", callback_request("+15551230002", now - 60, urgent=True))
-    queue.file("c", callback_request("+15551230003", now - 900, treatment_soon=True, voicemail=True,
+    held = queue.file("a", callback_request("+12025550101", now - 3000, **answers)).id
+    queue.file("b", callback_request("+12025550102", now - 60, urgent=True))
+    queue.file("c", callback_request("+12025550103", now - 900, treatment_soon=True, voicemail=True,
                                      mention=Mention.CANCERCARE))  # fmt: skip
-    due = queue.file("d", callback_request("+15551230004", now - 7200, channel="voice")).id
+    due = queue.file("d", callback_request("+12025550104", now - 7200, channel="voice")).id
     queue.schedule(due, "sam", now - 300, now - 3600, override=True)
     queue.claim(held, "alice", now)
     queue.add_note(held, "alice", "Rang at 14:05: busy.", now)
@@ -67,7 +67,7 @@ def test_every_dashboard_page_meets_wcag_21_aa(
                     pytrace=False)  # fmt: skip
     held = realistic_queue(settings, clock)
     connection = redis.Redis.from_url(settings.redis_url)
-    StaffDirectory(connection).add("sam", PASSWORD, "+15557770013", "Sam Ortiz", Role.SUPERVISOR)
+    StaffDirectory(connection).add("sam", PASSWORD, "+13125550113", "Sam Ortiz", Role.SUPERVISOR)
     two_factor = TwoFactor(connection)
     sam = pyotp.TOTP(two_factor.begin("sam"))
     assert two_factor.confirm("sam", sam.now())

@@ -29,7 +29,7 @@ from hotline.web.dashboard import requests as dashboard_requests
 from tests.scenarios.chromium import log_in, submit
 from tests.support import ALICE_PHONE, PASSWORD, Clock, callback_request, run_jobs
 
-PERSON = "+15551230001"
+PERSON = "+12025550101"
 
 
 def test_a_social_worker_works_a_call_back_from_the_card_to_a_call_back_tomorrow(
@@ -49,12 +49,12 @@ def test_a_social_worker_works_a_call_back_from_the_card_to_a_call_back_tomorrow
     asked = {"channel": "voice", "window": "afternoon", "voicemail": True, "text_to": PERSON}
     answers = {"mention": Mention.DISCREET, "first_name": "Ana", "person": "ana"}
     request_id = queue.file("now", callback_request(PERSON, now - 47 * 60, **asked, **answers)).id
-    other = queue.file("other", callback_request("+15551230002", now - 5 * 3600)).id
+    other = queue.file("other", callback_request("+12025550102", now - 5 * 3600)).id
 
     log_in(browser, server, "alice", PASSWORD)
     assert browser.title == "(2) Queue · Hotline"
     card = browser.find_element(By.ID, f"r-{request_id}")
-    assert "…0001" in card.text and "47 min" in card.text and "Afternoon" in card.text
+    assert "…0101" in card.text and "47 min" in card.text and "Afternoon" in card.text
     assert "2nd request; last: reached" in card.text
     assert "Say only “a call you asked for”" in card.text and "Ana" in card.text
     assert (
@@ -65,7 +65,7 @@ def test_a_social_worker_works_a_call_back_from_the_card_to_a_call_back_tomorrow
     submit(browser, card.find_element(By.XPATH, ".//button[text()='Claim']"))
 
     card = browser.find_element(By.ID, f"r-{request_id}")
-    assert "Yours until" in card.text and "(555) 123-0001" in card.text
+    assert "Yours until" in card.text and "(202) 555-0101" in card.text
     assert card.find_element(By.CSS_SELECTOR, "a.number").get_attribute("href") == f"tel:{PERSON}"
     assert "“Hello, may I speak with Ana?”" in card.text
     screenshot(browser, "queue.png")
@@ -151,8 +151,8 @@ def test_two_factors_a_refused_page_and_a_disabled_account_logged_out_at_once(
 ) -> None:
     connection = redis.Redis.from_url(settings.redis_url)
     staff = StaffDirectory(connection)
-    staff.add("alice", PASSWORD, "+15557770011", name="Alice Ng")
-    staff.add("sam", PASSWORD, "+15557770012", name="Sam Ortiz", role=Role.SUPERVISOR)
+    staff.add("alice", PASSWORD, "+13125550111", name="Alice Ng")
+    staff.add("sam", PASSWORD, "+13125550112", name="Sam Ortiz", role=Role.SUPERVISOR)
     alice, sam = enrol(connection, "alice"), enrol(connection, "sam")
 
     log_in(browser, server, "alice", PASSWORD, next_code(alice))
@@ -184,11 +184,11 @@ def test_the_queue_updates_itself_but_never_under_the_pointer(
 ) -> None:
     monkeypatch.setattr(dashboard_requests, "REFRESH_SECONDS", 1)
     queue = CallbackQueue(redis.Redis.from_url(settings.redis_url))
-    first = queue.file("a", callback_request("+15551230001", clock() - 600)).id
+    first = queue.file("a", callback_request("+12025550101", clock() - 600)).id
     log_in(desktop, server, "alice", PASSWORD)
     assert desktop.title == "(1) Queue · Hotline"
     ActionChains(desktop).move_to_element(desktop.find_element(By.ID, f"r-{first}")).perform()
-    urgent = queue.file("b", callback_request("+15551230002", clock(), urgent=True)).id
+    urgent = queue.file("b", callback_request("+12025550102", clock(), urgent=True)).id
     status = desktop.find_element(By.ID, "queue-status")
     WebDriverWait(desktop, 10).until(lambda b: "waiting until the pointer leaves" in status.text)
     assert not desktop.find_elements(By.ID, f"r-{urgent}")  # nothing moved under the pointer

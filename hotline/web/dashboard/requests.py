@@ -10,6 +10,7 @@ import logging
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from flows import phones
 from hotline.call_script import call_script, contact_rules
 from hotline.display import office_iso, office_moment
 from hotline.outbound import outbox
@@ -131,6 +132,10 @@ def call(request_id: str) -> ResponseReturnValue:
         return back
     except UnknownRequest:
         flash("That request is no longer in the queue.", "error")
+        return back
+    if why := phones.REFUSED_BECAUSE.get(phones.judge(held.number)):
+        flash(f"The hotline does not call this number: it is {why}. Record it as a wrong number.",
+              "error")  # fmt: skip
         return back
     outbox.heads_up(h, held)  # the person's phone is told before it rings, if it may be
     bridge = twiml.connect(held.number, h.settings.twilio_phone_number, text=BRIDGE_GREETING)

@@ -30,7 +30,7 @@ def env(redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict
 
 @pytest.fixture
 def connection(redis_url: str, staff: StaffDirectory) -> redis.Redis:
-    staff.add("sam", PASSWORD, "+15557770013", "Sam Ortiz", Role.SUPERVISOR)
+    staff.add("sam", PASSWORD, "+13125550113", "Sam Ortiz", Role.SUPERVISOR)
     return redis.Redis.from_url(redis_url)
 
 
@@ -51,11 +51,11 @@ def test_note_schedule_and_show_a_request_with_its_history(
     env: dict[str, str | None], queue: CallbackQueue, connection: redis.Redis
 ) -> None:
     now = time.time()
-    earlier = queue.file("e", callback_request("+15551230001", now - 86400, person="ana")).id
+    earlier = queue.file("e", callback_request("+12025550101", now - 86400, person="ana")).id
     queue.claim(earlier, "bob", now - 86400)
     queue.close(earlier, "bob", CallbackOutcome.WRONG_NUMBER, "Not her number.", now - 86000)
     answers = {"person": "ana", "mention": Mention.CANCERCARE, "first_name": "Ana"}
-    request_id = queue.file("n", callback_request("+15551230001", now - 60, **answers)).id
+    request_id = queue.file("n", callback_request("+12025550101", now - 60, **answers)).id
 
     refused = hotline(env, "callbacks", "note", request_id, "--as", "alice", "--text", "Hi")
     assert refused.exit_code == 1 and "does not hold" in refused.output
@@ -87,12 +87,12 @@ def test_list_json_has_the_contact_answers_treatment_soon_due_and_earlier_reques
     env: dict[str, str | None], queue: CallbackQueue
 ) -> None:
     now = time.time()
-    first = queue.file("a", callback_request("+15551230001", now - 9000, person="ana")).id
+    first = queue.file("a", callback_request("+12025550101", now - 9000, person="ana")).id
     queue.claim(first, "bob", now - 9000)
     queue.close(first, "bob", CallbackOutcome.REACHED, "", now - 8000)
     asked = {"person": "ana", "treatment_soon": True, "mention": Mention.DISCREET}
-    again = queue.file("b", callback_request("+15551230001", now - 60, **asked)).id
-    later = queue.file("c", callback_request("+15551230002", now - 30)).id
+    again = queue.file("b", callback_request("+12025550101", now - 60, **asked)).id
+    later = queue.file("c", callback_request("+12025550102", now - 30)).id
     queue.schedule(later, "sam", now + 86400, now, override=True)
     rows = {r["id"]: r for r in json.loads(hotline(env, "callbacks", "list", "--json").output)}
     assert list(rows) == [again, later]  # the one scheduled for later at the end
@@ -107,7 +107,7 @@ def test_list_json_has_the_contact_answers_treatment_soon_due_and_earlier_reques
 def test_release_and_assign_are_checked_by_role_and_audited(
     env: dict[str, str | None], queue: CallbackQueue, connection: redis.Redis
 ) -> None:
-    request_id = queue.file("a", callback_request("+15551230001", time.time() - 60)).id
+    request_id = queue.file("a", callback_request("+12025550101", time.time() - 60)).id
     queue.claim(request_id, "alice", time.time())
     assert hotline(env, "callbacks", "release", request_id, "--as", "bob").exit_code == 1
     result = hotline(env, "callbacks", "release", request_id, "--as", "alice")

@@ -21,11 +21,11 @@ from hotline.settings import Settings
 from hotline.stores.callbacks import CallbackOutcome, Mention
 from hotline.web.dashboard.blueprint import SECURITY_HEADERS
 from hotline.wiring import QUEUE, Hotline
-from tests.support import callback_request, run_jobs
+from tests.support import callback_request, fictional, run_jobs
 
 from .conftest import Clock, Staffer
 
-PERSON = "+15551230001"
+PERSON = "+12025550101"
 
 
 def file(
@@ -51,7 +51,7 @@ def test_a_card_shows_how_to_reach_the_person_safely_and_a_script_that_follows(
     h: Hotline, person: Callable[..., Staffer]
 ) -> None:
     discreet = file(h, first_name="Ana", mention=Mention.DISCREET, treatment_soon=True)
-    open_ = file(h, "+15551230002", mention=Mention.CANCERCARE, voicemail=True)
+    open_ = file(h, "+12025550102", mention=Mention.CANCERCARE, voicemail=True)
     alice = person("alice")
     page = alice.get("/dashboard/").get_data(as_text=True)
     card = cards(page)[discreet]
@@ -61,7 +61,7 @@ def test_a_card_shows_how_to_reach_the_person_safely_and_a_script_that_follows(
     assert "You may say you are calling from CancerCare" in cards(page)[open_]
     alice.post(f"/dashboard/requests/{discreet}/claim")
     card = cards(alice.get("/dashboard/").get_data(as_text=True))[discreet]
-    assert 'href="tel:+15551230001">(555) 123-0001</a>' in card
+    assert 'href="tel:+12025550101">(202) 555-0101</a>' in card
     assert "“Hello, may I speak with Ana?”" in card and "Say nothing of CancerCare" in card
     assert "hang up without leaving a message" in card and "ask when, and start there" in card
 
@@ -70,9 +70,9 @@ def test_treatment_soon_comes_right_after_urgent(
     h: Hotline, person: Callable[..., Staffer]
 ) -> None:
     now = h.clock()
-    oldest = file(h, "+15551230001", now - 900)
-    soon = file(h, "+15551230002", now - 60, treatment_soon=True)
-    urgent = file(h, "+15551230003", now - 30, urgent=True)
+    oldest = file(h, "+12025550101", now - 900)
+    soon = file(h, "+12025550102", now - 60, treatment_soon=True)
+    urgent = file(h, "+12025550103", now - 30, urgent=True)
     page = person("alice").get("/dashboard/").get_data(as_text=True)
     assert list(cards(page)) == [urgent, soon, oldest]
     assert "<title>(3) Queue · Hotline</title>" in page
@@ -102,7 +102,7 @@ def test_notes_are_timestamped_escaped_newest_first_and_only_added(
 def test_no_answer_scheduled_for_tomorrow_leaves_the_queue_until_the_clock_gets_there(
     h: Hotline, person: Callable[..., Staffer], clock: Clock
 ) -> None:
-    other = file(h, "+15551230002", h.clock() - 3600)
+    other = file(h, "+12025550102", h.clock() - 3600)
     request_id = file(h)
     alice = person("alice")
     alice.post(f"/dashboard/requests/{request_id}/claim")
@@ -173,9 +173,9 @@ def test_a_supervisor_hands_a_request_to_a_named_colleague(
 def test_the_language_filter_never_hides_an_urgent_request(
     h: Hotline, person: Callable[..., Staffer], totps: dict[str, pyotp.TOTP]
 ) -> None:
-    english = file(h, "+15551230001", lang="en")
-    spanish = file(h, "+15551230002", lang="es")
-    urgent = file(h, "+15551230003", lang="en", urgent=True)
+    english = file(h, "+12025550101", lang="en")
+    spanish = file(h, "+12025550102", lang="es")
+    urgent = file(h, "+12025550103", lang="en", urgent=True)
     sam = person("sam", totp=totps["sam"])
     sam.post("/dashboard/staff/alice/languages", languages="es")
     assert h.staff.get("alice").languages == ("es",)
@@ -193,12 +193,12 @@ def test_the_language_filter_never_hides_an_urgent_request(
 
 
 def test_the_queue_is_paged_and_searched(h: Hotline, person: Callable[..., Staffer]) -> None:
-    ids = [file(h, f"+1555123{n:04d}", h.clock() - 1000 + n) for n in range(55)]
+    ids = [file(h, fictional(n), h.clock() - 1000 + n) for n in range(55)]
     alice = person("alice")
     first = alice.get("/dashboard/").get_data(as_text=True)
     assert len(cards(first)) == 50 and "Page 1 of 2" in first and "page=2" in first
     assert list(cards(alice.get("/dashboard/?page=2").get_data(as_text=True))) == ids[50:]
-    assert list(cards(alice.get("/dashboard/?q=0007").get_data(as_text=True))) == [ids[7]]
+    assert list(cards(alice.get("/dashboard/?q=0107").get_data(as_text=True))) == [ids[7]]
     assert list(cards(alice.get(f"/dashboard/?q={ids[9]}").get_data(as_text=True))) == [ids[9]]
     assert "No open request matches" in alice.get("/dashboard/?q=9999").get_data(as_text=True)
 
@@ -232,28 +232,28 @@ def heads_up_texts(twilio: TwilioStandIn, number: str) -> list[str]:
 def test_call_sends_a_heads_up_only_to_the_number_that_asked_and_never_late(
     h: Hotline, person: Callable[..., Staffer], settings: Settings, twilio: TwilioStandIn
 ) -> None:
-    own = file(h, "+15551230001", mention=Mention.DISCREET)
-    spanish = file(h, "+15551230004", mention=Mention.CANCERCARE, lang="es")
-    asked = callback_request("+15551230002", h.clock(), text_to="+15551230002", person="p2")
-    other = h.callbacks.file("other", replace(asked, number="+15551239999")).id  # another number
-    stopped = file(h, "+15551230003")
-    h.store.record_opt_out(h.store.tag("+15551230003"))
+    own = file(h, "+12025550101", mention=Mention.DISCREET)
+    spanish = file(h, "+12025550104", mention=Mention.CANCERCARE, lang="es")
+    asked = callback_request("+12025550102", h.clock(), text_to="+12025550102", person="p2")
+    other = h.callbacks.file("other", replace(asked, number="+12025550199")).id  # another number
+    stopped = file(h, "+12025550103")
+    h.store.record_opt_out(h.store.tag("+12025550103"))
     alice = person("alice")
     for request_id in (own, spanish, other, stopped):
         alice.post(f"/dashboard/requests/{request_id}/claim")
         alice.post(f"/dashboard/requests/{request_id}/call")
     run_jobs(settings)
-    assert heads_up_texts(twilio, "+15551230001") == [
+    assert heads_up_texts(twilio, "+12025550101") == [
         "The call you asked for is coming now from 500-555-0006."
     ]
-    [spoken] = heads_up_texts(twilio, "+15551230004")
+    [spoken] = heads_up_texts(twilio, "+12025550104")
     assert spoken.startswith("CancerCare: un trabajador social de oncologia le esta llamando ahora")
-    assert heads_up_texts(twilio, "+15551239999") == heads_up_texts(twilio, "+15551230002") == []
-    assert heads_up_texts(twilio, "+15551230003") == []
+    assert heads_up_texts(twilio, "+12025550199") == heads_up_texts(twilio, "+12025550102") == []
+    assert heads_up_texts(twilio, "+12025550103") == []
     assert len(twilio.sent("call")) == 4
 
-    late = file(h, "+15551230005")
+    late = file(h, "+12025550105")
     queue = Queue(QUEUE, connection=h.redis, serializer=JSONSerializer)
     queue.enqueue_call(jobs.heads_up, args=(late, str(time.time() - 1)))
     run_jobs(settings)
-    assert heads_up_texts(twilio, "+15551230005") == []
+    assert heads_up_texts(twilio, "+12025550105") == []
