@@ -14,6 +14,7 @@ from flows.model import Channel, Outcome, RequestCallback, SendText, State, Then
 from flows.voice.prompts import prompt, speakable
 from hotline.inbound import Inbound
 from hotline.outbound import outbox
+from hotline.reports import tally
 from hotline.stores import keys
 from hotline.wiring import Hotline
 
@@ -39,8 +40,10 @@ class Stepped:
 def take_step(h: Hotline, inbound: Inbound) -> Stepped:
     """Advance `inbound`'s conversation by its event, atomically, and queue the effects."""
     office = h.settings.office_hours
+    before: list[State] = []  # the state the saved step started from (a retry replaces it)
 
     def engine(state: State) -> Outcome:
+        before[:] = [state]
         event = inbound.event
         if inbound.channel is Channel.VOICE:
             # In the caller's language (a state saved under older content starts in the first).
@@ -57,6 +60,10 @@ def take_step(h: Hotline, inbound: Inbound) -> Stepped:
         rate_limit=h.settings.sms_per_minute if inbound.channel is Channel.SMS else 0,
     )
     outcome = advanced.outcome
+    if before and not (advanced.replayed or advanced.over_limit):  # counted once, in a second
+        h.reports.add(
+            tally.step(h.flows, inbound.event, before[0], outcome, h.store.tag(inbound.who))
+        )
     if advanced.stale and inbound.channel is Channel.VOICE:
         here = prompt(h.flows[outcome.state.lang], outcome.state.node, outcome.state.page)
         outcome = replace(outcome, replies=tuple(speakable(p) for p in here), then=Then.GATHER)

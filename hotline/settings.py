@@ -66,6 +66,9 @@ class Settings:
     twilio_senders: tuple[str, ...] = ()  # the hotline's other numbers (a WhatsApp sender, say)
     withheld_callbacks_per_hour: int = 10  # call-back requests from calls with no caller ID, in all
     texts_per_number_hour: int = 3  # texts one number may be sent an hour beyond replies
+    report_days: int = 400  # days the report's counts are kept
+    metrics_token: str = ""  # bearer token for /metrics ('' = no /metrics at all)
+    metrics_dir: str = ""  # PROMETHEUS_MULTIPROC_DIR: gunicorn's processes share metrics there
 
     def own_numbers(self) -> frozenset[str]:
         """The numbers people reach the hotline on ('' when TWILIO_PHONE_NUMBER is unset)."""
@@ -104,11 +107,14 @@ class Settings:
                 ("TEXTS_PER_HOUR", cls.texts_per_hour),
                 ("WITHHELD_CALLBACKS_PER_HOUR", cls.withheld_callbacks_per_hour),
                 ("TEXTS_PER_NUMBER_HOUR", cls.texts_per_number_hour),
+                ("REPORT_DAYS", cls.report_days),
             )
         }
         problems += [
             f"{name} must be a whole number" for name, v in numbers.items() if not v.isdigit()
         ]
+        if numbers["REPORT_DAYS"].isdigit() and int(numbers["REPORT_DAYS"]) == 0:
+            problems.append("REPORT_DAYS must be at least 1")
         ttl = env.get("CONVERSATION_TTL", str(cls.conversation_ttl))
         if not ttl.isdigit() or int(ttl) <= 0:
             problems.append("CONVERSATION_TTL must be a whole number of seconds")
@@ -146,6 +152,9 @@ class Settings:
             twilio_senders=senders,
             withheld_callbacks_per_hour=int(numbers["WITHHELD_CALLBACKS_PER_HOUR"]),
             texts_per_number_hour=int(numbers["TEXTS_PER_NUMBER_HOUR"]),
+            report_days=int(numbers["REPORT_DAYS"]),
+            metrics_token=env.get("METRICS_TOKEN", ""),
+            metrics_dir=env.get("PROMETHEUS_MULTIPROC_DIR", ""),
         )
 
 

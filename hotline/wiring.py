@@ -22,6 +22,7 @@ from twilio.request_validator import RequestValidator
 from flows.content import load_flows
 from flows.model import Flows
 from hotline.outbound.twilio_rest import TwilioRest
+from hotline.reports.counters import ReportCounters
 from hotline.settings import Settings
 from hotline.stores.callbacks import CallbackQueue
 from hotline.stores.conversations import ConversationStore
@@ -48,6 +49,7 @@ class Hotline:
     master: MasterWatch
     validator: RequestValidator
     twilio: TwilioRest
+    reports: ReportCounters
 
 
 def build_hotline(settings: Settings) -> Hotline:
@@ -63,6 +65,8 @@ def build_hotline(settings: Settings) -> Hotline:
         conversations = RedisCluster.from_url(settings.conversation_redis_url, **TIMEOUTS)
     elif settings.conversation_redis_url:
         conversations = redis.Redis.from_url(settings.conversation_redis_url, **TIMEOUTS)
+    # Report counts live beside the queue, never on the conversation store (maybe a Cluster).
+    reports = ReportCounters(connection, settings.office_hours.zone, settings.report_days)
     return Hotline(
         settings=settings,
         redis=connection,
@@ -73,7 +77,8 @@ def build_hotline(settings: Settings) -> Hotline:
         queue=Queue(QUEUE, connection=connection, serializer=JSONSerializer),
         master=MasterWatch(connection),
         validator=RequestValidator(settings.twilio_auth_token),
-        twilio=TwilioRest(settings),
+        twilio=TwilioRest(settings, reports),
+        reports=reports,
     )
 
 

@@ -22,6 +22,7 @@ from hotline.office import expected_call
 from hotline.outbound import budget
 from hotline.outbound.enqueue import enqueue
 from hotline.outbound.twilio_rest import OptedOut, Rejected, TryLater
+from hotline.reports import tally
 from hotline.stores import decode, keys
 from hotline.stores.callbacks import CallbackRequest
 from hotline.wiring import Hotline, from_environment, refuse_evicting_redis
@@ -90,6 +91,8 @@ def file_callback(tag: str, filing_key: str) -> str:
     with h.master.unmoved():  # behind Sentinel: filed on a master that stays (else retried)
         filed = h.callbacks.file(filing_key, request, may_change)
     request_id = filed.id
+    if filed.created:
+        h.reports.record(tally.filed(request))
     if filed.changed_from:  # told once, even if this job is retried
         enqueue(h.queue, tell_of_change, (filed.id, filing_key), f"changed-{filing_key}")
     # Staff hear of each request once, even if this job is a retry that found it already filed.
@@ -216,6 +219,8 @@ def _text(tag: str, number: str, body: str, reserved: bool = False, capped: bool
     if h.store.opted_out(tag):
         return False
     spent = budget.spend(h.redis, h.settings, tag, reserved, capped)
+    if spent is not budget.Spent.OK:
+        h.reports.record(tally.held_back(spent.value))
     if spent is budget.Spent.HOUR and reserved:
         raise budget.OverBudget(budget.next_hour())
     if spent is not budget.Spent.OK:

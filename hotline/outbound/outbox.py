@@ -15,6 +15,7 @@ import redis
 from flows.model import Channel, RequestCallback, Window
 from hotline.outbound import jobs
 from hotline.outbound.enqueue import enqueue
+from hotline.reports import tally
 from hotline.settings import can_be_reached
 from hotline.stores import keys
 from hotline.stores.callbacks import CallbackOutcome, CallbackRequest, Status
@@ -84,7 +85,9 @@ def request_callback(
 
 
 def after_close(h: Hotline, request: CallbackRequest) -> None:
-    """A request closed after its last unanswered attempt gets a final text saying how to reach us."""
+    """Count the outcome just recorded for the report; a request closed after its last
+    unanswered attempt gets a final text saying how to reach us."""
+    h.reports.record(tally.recorded(request, h.settings.office_hours))
     if request.status is Status.CLOSED and request.outcome == CallbackOutcome.NO_ANSWER:
         enqueue(h.queue, jobs.final_notice, (request.id,), f"final-{request.id}")
 
