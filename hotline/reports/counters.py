@@ -85,7 +85,7 @@ class ReportCounters:
             if self._flusher is None:
                 self._flusher = threading.Thread(target=self._flush_forever, daemon=True)
                 self._flusher.start()
-                atexit.register(self._flush_quietly)
+                atexit.register(self._flush_quietly, "report counts of the last second lost")
 
     def flush(self) -> None:
         """Write what is buffered; on a Redis error keep it for the next try."""
@@ -167,11 +167,13 @@ class ReportCounters:
             time.sleep(FLUSH_EVERY)
             self._flush_quietly()
 
-    def _flush_quietly(self) -> None:
+    def _flush_quietly(
+        self, failed: str = "report counts not written yet (kept for the next try)"
+    ) -> None:
         try:
             self.flush()
         except Exception:  # noqa: BLE001 - the flusher must outlive any one failure
-            log.warning("report counts not written yet (kept for the next try)")
+            log.warning("%s: Redis did not answer", failed)
 
     def _forget(self) -> None:
         """In a forked child: the parent's buffer, lock and flusher are the parent's."""
