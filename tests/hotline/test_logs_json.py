@@ -30,7 +30,9 @@ def test_json_lines_carry_no_number(monkeypatch: pytest.MonkeyPatch) -> None:
         root.removeHandler(mine)
         for handler, formatter in saved:
             handler.setFormatter(formatter)
-    first, second = (json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{"))
+    first, second = (
+        json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{")
+    )
     assert first["level"] == "WARNING" and first["logger"] == "hotline.test"
     assert first["message"] == "texted [number …01] about «ünïcode»"
     assert first["time"][:2] == "20" and "T" in first["time"]
