@@ -85,11 +85,11 @@ def request_callback(
 
 
 def after_close(h: Hotline, request: CallbackRequest) -> None:
-    """Count the outcome just recorded for the report; a request closed after its last
-    unanswered attempt gets a final text saying how to reach us."""
-    h.reports.record(tally.recorded(request, h.settings.office_hours))
+    """A request closed after its last unanswered attempt gets a final text saying how to reach
+    us; every outcome recorded is counted for the report (after that text is queued)."""
     if request.status is Status.CLOSED and request.outcome == CallbackOutcome.NO_ANSWER:
         enqueue(h.queue, jobs.final_notice, (request.id,), f"final-{request.id}")
+    h.reports.record(tally.recorded(request, h.settings.office_hours))
 
 
 def _withheld_may_file(h: Hotline) -> bool:

@@ -143,8 +143,8 @@ def _totals(h: Hotline) -> Iterator[Metric]:
         kind, _, detail = name.partition(":")
         if kind == "twilio_error":
             errors.add_metric([detail], n)
-        elif kind == "held_back":
-            held.add_metric([detail], n)
+    for reason in ("hour", "recipient"):  # both always, so that a rate() has a series to start
+        held.add_metric([reason], totals[f"held_back:{reason}"])
     yield from (sent, errors, held)
 
 

@@ -4,7 +4,9 @@ added up across gunicorn's processes in multiprocess mode; /healthz/workers."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -22,6 +24,7 @@ from conftest import Phone, free_port, run_jobs, wait_until, worker_env
 from hotline.dev.phone import Texter, http_transport
 from hotline.dev.procfile import web
 from hotline.dev.twilio_standin import TwilioStandIn
+from hotline.reports import tally
 from hotline.settings import Settings
 from hotline.web.app import create_app
 
@@ -181,3 +184,31 @@ def test_the_worker_and_cli_do_not_load_prometheus() -> None:
     program = "import hotline.outbound.jobs, hotline.cli.main, sys; print('prometheus_client' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
                           check=True).stdout.strip() == "False"  # fmt: skip
+
+
+DOCS = Path(__file__).resolve().parents[3] / "docs"
+
+
+def test_the_alert_rules_and_dashboard_use_only_metrics_we_export(watched: Settings) -> None:
+    exported = set()
+    app = create_app(watched)
+    client = app.test_client()
+    Phone(client, "+15553100009").text("SECOND")
+    app.extensions["hotline"].reports.record(tally.failed("30003"))
+    text = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).get_data(
+        as_text=True
+    )
+    for family in text_string_to_metric_families(text):
+        exported |= {family.name} | {sample.name for sample in family.samples}
+    rules = (DOCS / "operations.md").read_text()
+    alerts = re.findall(r"- alert: (\w+)\n\s+expr: (.+)", rules)
+    assert [name for name, _ in alerts] == [
+        "HotlineUrgentCallbackWaiting", "HotlineNoWorker", "HotlineJobsFailed",
+        "HotlineWebhookSlow", "HotlineRedisUnreachable",
+    ]  # fmt: skip
+    dashboard = json.loads((DOCS / "grafana-dashboard.json").read_text())
+    exprs = [expr for _, expr in alerts]
+    exprs += [t["expr"] for panel in dashboard["panels"] for t in panel["targets"]]
+    used = {name for expr in exprs for name in re.findall(r"\bhotline_\w+", expr)}
+    assert used - exported == set()
+    assert {"hotline_webhook_seconds_bucket", "hotline_workers", "hotline_redis_up"} <= used
