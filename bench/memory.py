@@ -13,7 +13,8 @@ from bench.webhooks import SMS_SCRIPT, VoicePath, new_sid, number
 from flows.engine import step as engine_step
 from flows.model import Channel, Event
 from hotline.stores import keys
-from hotline.stores.conversations import REMEMBERED_IDS, Record, short_id
+from hotline.stores.conversations import REMEMBERED_IDS, short_id
+from hotline.stores.record import Record
 
 STORED_STEPS = 3  # steps into a conversation
 VERIFIED = 50  # stored conversations written by the app itself, and compared

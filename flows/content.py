@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from flows.crisis import crisis_keywords
 from flows.model import (
     Asks,
     CallbackForm,
@@ -68,7 +69,7 @@ def parse_flow(data: Mapping[str, Any], name: str = "content") -> Flow:
             texts=dict(data["texts"]),
             keywords={
                 k: frozenset(w.upper() for w in _strings(v, f"keywords.{k}"))
-                for k, v in data["keywords"].items()
+                for k, v in crisis_keywords(data["keywords"], data.get("crisis")).items()
             },
             source=dict(data["source"]),
             words={k: _strings(v, f"words.{k}") for k, v in data.get("words", {}).items()},

@@ -23,7 +23,7 @@ def step(flows: Flows, state: State, event: Event) -> Outcome:
                 outcome, replies=tuple(speakable(r) for r in greeting(flows[outcome.state.lang]))
             )
         return outcome
-    outcome = sms_step(flows, state, event.text, event.opt_out_type)
+    outcome = sms_step(flows, state, event.text, event.opt_out_type, event.now)
     if outcome.state.lang != state.lang and outcome.state.node:
         return replace(outcome, replies=(start_text(flows[outcome.state.lang]),))
     return outcome

@@ -159,8 +159,9 @@ class State:
     """Where one conversation stands. `node` is empty before the conversation starts.
 
     `topic` is the part of the fact sheet a request would be about; `form` holds the call-back
-    answers so far; `crisis` is set once the safety answer was given on a call, `urgent` while
-    an urgent request waits for a number to call.
+    answers so far; `crisis_at` is when the safety answer was last given and `urgent_at` when
+    the last urgent request was filed (the event's clock, None for never; see flows.urgency);
+    `urgent` is set while an urgent request waits for a number to call.
     """
 
     lang: str = "en"
@@ -171,7 +172,8 @@ class State:
     opted_out: bool = False
     topic: str = ""
     form: CallbackForm = CallbackForm()
-    crisis: bool = False
+    crisis_at: int | None = None
+    urgent_at: int | None = None
     urgent: bool = False
 
 
@@ -179,8 +181,9 @@ class State:
 class Event:
     """Something the person did (texted or said `text`, pressed `digits`) or that happened to them.
 
-    The host supplies what the engine cannot know by itself: whether the caller's number can
-    get texts, whether the social workers' office is open now, and its hours as words.
+    The host supplies what the engine cannot know by itself: the time (`now`, seconds since the
+    epoch), whether the caller's number can get texts, whether the social workers' office is
+    open now, and its hours as words.
     """
 
     channel: Channel
@@ -193,6 +196,7 @@ class Event:
     can_text: bool = False
     office_open: bool = False
     office_hours: str = ""
+    now: int = 0
 
 
 @dataclass(frozen=True)

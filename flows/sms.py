@@ -8,6 +8,7 @@ from flows.callback import CALLBACK_NODE, arriving, choose, take_number, urgent_
 from flows.languages import everyones, start_language
 from flows.model import Asks, Channel, Flow, Flows, Outcome, State
 from flows.text import Command, choice, classify
+from flows.urgency import answered_crisis, filed_urgent, may_file_urgent, recently_filed
 
 
 def page_text(flow: Flow, node_id: str, page: int) -> str:
@@ -46,10 +47,12 @@ def _choices(flow: Flow, node_id: str) -> list[str]:
     return options if node_id == flow.root else [*options, flow.text("footer")]
 
 
-def sms_step(flows: Flows, state: State, text: str, opt_out_type: str = "") -> Outcome:
-    """Answer one incoming text."""
+def sms_step(
+    flows: Flows, state: State, text: str, opt_out_type: str = "", now: int = 0
+) -> Outcome:
+    """Answer one incoming text that arrived at `now` (seconds since the epoch)."""
     flow = flows[state.lang]
-    everywhere = {name: everyones(flows, name) for name in ("crisis", "urgent")}
+    everywhere = {name: everyones(flows, name) for name in ("crisis", "not_crisis", "urgent")}
     command = classify(text, everyones(flows, "start"), {**flow.keywords, **everywhere})
     counted = replace(state, steps=state.steps + 1)
 
@@ -62,20 +65,30 @@ def sms_step(flows: Flows, state: State, text: str, opt_out_type: str = "") -> O
         return Outcome(replace(counted, opted_out=False))
     if command is Command.CRISIS:
         # Safety first, whatever else holds: the place in the conversation is kept.
-        return Outcome(counted, (flow.text("crisis"),))
+        return Outcome(answered_crisis(counted, now), (flow.text("crisis"),))
     if command is Command.HELP:
         # With Advanced Opt-Out, Twilio has sent our HELP text already (OptOutType=HELP).
         return Outcome(counted, () if opt_out_type == "HELP" else (flow.text("help"),))
     if state.opted_out:
         return Outcome(counted)
     if command is Command.URGENT:
-        return Outcome(counted, (flow.text("urgent_filed"),), (urgent_request(counted),))
+        return _urgent(flow, counted, now)
     if command is Command.START or not state.node:
         lang = start_language(flows, text, state.lang)
         return _show(
             flows[lang], replace(counted, lang=lang), flows[lang].root, 0, start_text(flows[lang])
         )
     return _navigate(flow, counted, command, text)
+
+
+def _urgent(flow: Flow, state: State, now: int) -> Outcome:
+    """URGENT files an urgent request soon after a safety answer; else the safety answer first."""
+    if may_file_urgent(state, now):
+        effect = urgent_request(state)
+        return Outcome(filed_urgent(state, now), (flow.text("urgent_filed"),), (effect,))
+    if recently_filed(state, now):  # asked again: it is in already
+        return Outcome(state, (flow.text("urgent_filed"),))
+    return Outcome(answered_crisis(state, now), (flow.text("crisis"),))
 
 
 def _navigate(flow: Flow, state: State, command: Command, text: str) -> Outcome:

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from functools import lru_cache
 
+from flows.crisis import mentions_crisis
+
 # Only this much of a message is read for keywords and choices, which are short...
 MAX_READ = 64
 # ...and this much for safety words, which may come anywhere in a long, distressed message.
@@ -77,7 +79,7 @@ def classify(
         return Command.OPT_OUT
     if norm in OPT_IN:
         return Command.OPT_IN
-    if mentions(text, words.get("crisis", ())):
+    if mentions_crisis(text, words):
         return Command.CRISIS
     if norm in HELP or norm in words.get("help", ()):
         return Command.HELP
@@ -109,7 +111,7 @@ def mentions(text: str, phrases: Iterable[str]) -> bool:
 @lru_cache(maxsize=64)
 def _by_first_word_length(phrases: frozenset[str]) -> dict[int, list[tuple[str, ...]]]:
     found: dict[int, list[tuple[str, ...]]] = {}
-    for words in (tuple(phrase.split()) for phrase in phrases):
+    for words in (tuple(w for w in phrase.split() if w != "...") for phrase in phrases):
         if words:  # an empty phrase names nothing
             found.setdefault(len(words[0]), []).append(words)
     return found

@@ -45,6 +45,7 @@ REQUIRED_TEXTS = [
     "crisis",
     "urgent_filed",
     "voice_crisis",
+    "voice_crisis_last",
     "voice_urgent_filed",
     "voice_other_language",
     "callback_confirmed",
@@ -120,7 +121,7 @@ def spoken_seconds(text: str) -> float:
 def voice_prompts(flow: Flow) -> Iterator[tuple[str, str]]:
     """Every prompt the voice line can say in one breath, each with a name saying where."""
     yield "greeting", " ".join(greeting(flow))
-    for name in ("voice_offer", "voice_goodbye", "unavailable_voice"):
+    for name in ("voice_offer", "voice_goodbye", "voice_crisis_last", "unavailable_voice"):
         yield name, flow.text(name)
     yield "voice_crisis", " ".join(crisis_prompt(flow))
     # A prompt may follow one short lead-in ("Sorry, that is not one of the choices."): budget the longest.

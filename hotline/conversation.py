@@ -44,7 +44,7 @@ def take_step(h: Hotline, inbound: Inbound) -> Stepped:
 
     def engine(state: State) -> Outcome:
         before[:] = [state]
-        event = inbound.event
+        event = replace(inbound.event, now=int(h.store.clock()))
         if inbound.channel is Channel.VOICE:
             # In the caller's language (a state saved under older content starts in the first).
             flow = h.flows.get(state.lang) or next(iter(h.flows.values()))

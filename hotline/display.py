@@ -23,3 +23,9 @@ def clock_in(moment: float | datetime | None, zone: tzinfo) -> str:
         return "-"
     when = moment if isinstance(moment, datetime) else datetime.fromtimestamp(moment, UTC)
     return when.astimezone(zone).strftime("%a %H:%M")
+
+
+def last_four(number: str) -> str:
+    """Only the last four digits of a number, as the queue shows it: '…0001'."""
+    digits = "".join(c for c in number if c.isdigit())
+    return "…" + digits[-4:] if digits else "withheld"

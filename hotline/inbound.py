@@ -91,7 +91,9 @@ def voice(form: Mapping[str, str], request: VoiceRequest, step: str, office_open
 
 
 def _confidence(raw: str) -> float | None:
+    """Twilio's speech Confidence, 0 to 1; None when missing or not such a number."""
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
         return None
+    return value if 0.0 <= value <= 1.0 else None

@@ -66,6 +66,11 @@ class Settings:
     twilio_senders: tuple[str, ...] = ()  # the hotline's other numbers (a WhatsApp sender, say)
     withheld_callbacks_per_hour: int = 10  # call-back requests from calls with no caller ID, in all
     texts_per_number_hour: int = 3  # texts one number may be sent an hour beyond replies
+    staff_idle_minutes: int = 15  # a dashboard session unused this long ends
+    staff_session_hours: int = 12  # and any session ends this long after log-in, however used
+    staff_require_2fa: bool = False  # social workers too (supervisors and admins always)
+    audit_days: int = 400  # the audit trail's entries are kept in Redis this long
+    login_hashes_per_second: int = 2  # password checks one web process does a second, at most
     report_days: int = 400  # days the report's counts are kept
     metrics_token: str = ""  # bearer token for /metrics ('' = no /metrics at all)
     metrics_dir: str = ""  # PROMETHEUS_MULTIPROC_DIR: gunicorn's processes share metrics there
@@ -87,7 +92,7 @@ class Settings:
         except ValueError as exc:
             problems.append(str(exc))
             sentinels = ()
-        if not env.get("REDIS_URL") and not env.get("REDIS_SENTINELS"):
+        if not env.get("REDIS_URL") and not sentinels:
             problems.append("REDIS_URL (or REDIS_SENTINELS) is not set")
         sid = env.get("TWILIO_ACCOUNT_SID", "")
         if sid and not _ACCOUNT_SID.match(sid):
@@ -107,14 +112,27 @@ class Settings:
                 ("TEXTS_PER_HOUR", cls.texts_per_hour),
                 ("WITHHELD_CALLBACKS_PER_HOUR", cls.withheld_callbacks_per_hour),
                 ("TEXTS_PER_NUMBER_HOUR", cls.texts_per_number_hour),
+                ("STAFF_IDLE_MINUTES", cls.staff_idle_minutes),
+                ("STAFF_SESSION_HOURS", cls.staff_session_hours),
+                ("AUDIT_DAYS", cls.audit_days),
+                ("LOGIN_HASHES_PER_SECOND", cls.login_hashes_per_second),
                 ("REPORT_DAYS", cls.report_days),
             )
         }
         problems += [
             f"{name} must be a whole number" for name, v in numbers.items() if not v.isdigit()
         ]
-        if numbers["REPORT_DAYS"].isdigit() and int(numbers["REPORT_DAYS"]) == 0:
-            problems.append("REPORT_DAYS must be at least 1")
+        problems += [
+            f"{name} must be at least 1"
+            for name in (
+                "SMS_PER_MINUTE",  # 0 would lift the flood limit altogether
+                "STAFF_IDLE_MINUTES",
+                "STAFF_SESSION_HOURS",
+                "LOGIN_HASHES_PER_SECOND",
+                "REPORT_DAYS",  # 0 would expire every count at once
+            )
+            if numbers[name].isdigit() and int(numbers[name]) == 0
+        ]
         ttl = env.get("CONVERSATION_TTL", str(cls.conversation_ttl))
         if not ttl.isdigit() or int(ttl) <= 0:
             problems.append("CONVERSATION_TTL must be a whole number of seconds")
@@ -138,20 +156,24 @@ class Settings:
             twilio_phone_number=env.get("TWILIO_PHONE_NUMBER", ""),
             twilio_api_base_url=env.get("TWILIO_API_BASE_URL", TWILIO_API).rstrip("/"),
             public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
-            trust_proxy=env.get("TRUST_PROXY", "").lower() in ("1", "true", "yes"),
+            trust_proxy=_flag(env, "TRUST_PROXY"),
             conversation_ttl=int(ttl),
             social_worker_line=env.get("SOCIAL_WORKER_LINE") or cls.social_worker_line,
             office_hours=office,
             staff_alert_numbers=alerts,
             conversation_redis_url=env.get("CONVERSATION_REDIS_URL", ""),
-            conversation_redis_cluster=env.get("CONVERSATION_REDIS_CLUSTER", "").lower()
-            in ("1", "true", "yes"),
+            conversation_redis_cluster=_flag(env, "CONVERSATION_REDIS_CLUSTER"),
             closed_callback_days=int(numbers["CLOSED_CALLBACK_DAYS"]),
             sms_per_minute=int(numbers["SMS_PER_MINUTE"]),
             texts_per_hour=int(numbers["TEXTS_PER_HOUR"]),
             twilio_senders=senders,
             withheld_callbacks_per_hour=int(numbers["WITHHELD_CALLBACKS_PER_HOUR"]),
             texts_per_number_hour=int(numbers["TEXTS_PER_NUMBER_HOUR"]),
+            staff_idle_minutes=int(numbers["STAFF_IDLE_MINUTES"]),
+            staff_session_hours=int(numbers["STAFF_SESSION_HOURS"]),
+            staff_require_2fa=_flag(env, "STAFF_REQUIRE_2FA"),
+            audit_days=int(numbers["AUDIT_DAYS"]),
+            login_hashes_per_second=int(numbers["LOGIN_HASHES_PER_SECOND"]),
             report_days=int(numbers["REPORT_DAYS"]),
             metrics_token=env.get("METRICS_TOKEN", ""),
             metrics_dir=env.get("PROMETHEUS_MULTIPROC_DIR", ""),
@@ -161,3 +183,8 @@ class Settings:
 def _numbers(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     """A comma-separated list of numbers from `env`."""
     return tuple(n.strip() for n in env.get(name, "").split(",") if n.strip())
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    """A yes/no setting: 1, true or yes means yes."""
+    return env.get(name, "").lower() in ("1", "true", "yes")

@@ -7,6 +7,8 @@ opens a connection. It imports no web framework.
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,10 +26,14 @@ from flows.model import Flows
 from hotline.outbound.twilio_rest import TwilioRest
 from hotline.reports.counters import ReportCounters
 from hotline.settings import Settings
+from hotline.stores.audit import AuditTrail
 from hotline.stores.callbacks import CallbackQueue
 from hotline.stores.conversations import ConversationStore
 from hotline.stores.failover import MasterWatch
+from hotline.stores.sessions import SessionStore
 from hotline.stores.staff import StaffDirectory
+from hotline.stores.throttle import HashBudget, LoginThrottle
+from hotline.stores.two_factor import TwoFactor
 
 QUEUE = "hotline"  # the RQ queue's name
 # Redis answers in well under a millisecond; a webhook must not hang waiting for a dead one.
@@ -45,6 +51,11 @@ class Hotline:
     store: ConversationStore
     callbacks: CallbackQueue
     staff: StaffDirectory
+    two_factor: TwoFactor
+    sessions: SessionStore
+    audit: AuditTrail
+    throttle: LoginThrottle
+    hash_budget: HashBudget  # this process's password hashes a second
     queue: Queue
     master: MasterWatch
     validator: RequestValidator
@@ -52,12 +63,13 @@ class Hotline:
     reports: ReportCounters
 
 
-def build_hotline(settings: Settings) -> Hotline:
+def build_hotline(settings: Settings, clock: Callable[[], float] = time.time) -> Hotline:
     """Connect to Redis, load the content, and build the stores and clients on top.
 
     Conversations may live on their own Redis, a Cluster even (their keys carry hash tags);
     the queue, RQ and staff accounts stay on one Redis (their scripts need one node), which
-    may have replicas and Sentinels to fail over to one of them.
+    may have replicas and Sentinels to fail over to one of them. `clock` is what staff
+    sessions, second factors, throttling and the audit trail take the time from (tests move it).
     """
     connection = connect_queue(settings)
     conversations: redis.Redis | RedisCluster = connection
@@ -74,6 +86,16 @@ def build_hotline(settings: Settings) -> Hotline:
         store=ConversationStore(conversations, settings.secret_key, settings.conversation_ttl),
         callbacks=CallbackQueue(connection, keep_closed=settings.closed_callback_days * 86400),
         staff=StaffDirectory(connection),
+        two_factor=TwoFactor(connection, clock),
+        sessions=SessionStore(
+            connection,
+            idle_seconds=settings.staff_idle_minutes * 60,
+            absolute_seconds=settings.staff_session_hours * 3600,
+            clock=clock,
+        ),
+        audit=AuditTrail(connection, settings.audit_days, clock),
+        throttle=LoginThrottle(connection, clock),
+        hash_budget=HashBudget(settings.login_hashes_per_second),
         queue=Queue(QUEUE, connection=connection, serializer=JSONSerializer),
         master=MasterWatch(connection),
         validator=RequestValidator(settings.twilio_auth_token),

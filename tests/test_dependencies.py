@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FIRST_PARTY = {"flows", "hotline", "workers", "bench"}
+FIRST_PARTY = {"flows", "hotline", "workers", "bench", "tests"}
 # Import names that differ from their distribution's name.
 DISTRIBUTIONS = {"yaml": "pyyaml"}
 

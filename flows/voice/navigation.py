@@ -109,7 +109,7 @@ def answer_offer(flow: Flow, state: State, event: Event, key: str | None) -> Out
 def urgent(flow: Flow, state: State, lead: tuple[str, ...], node_id: str) -> Outcome:
     """File an urgent call back, then go on at `node_id` (where the caller was, if they can go back)."""
     effect = urgent_request(state)
-    calm = replace(state, urgent=False, form=replace(state.form, number=""))
+    calm = replace(state, form=replace(state.form, number=""))
     page = calm.page if node_id == calm.node else 0
     return replace(show(flow, calm, node_id, page, lead=lead), effects=(effect,))
 

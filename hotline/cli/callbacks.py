@@ -8,9 +8,11 @@ import time
 
 import click
 
-from hotline.cli.resources import require_staff, resources
+from hotline.cli.resources import cli_actor, require_staff, resources
 from hotline.display import age, clock_in
 from hotline.outbound import outbox
+from hotline.permissions import Permission
+from hotline.stores.audit import Action
 from hotline.stores.callbacks import (
     AlreadyClaimed,
     CallbackOutcome,
@@ -33,6 +35,8 @@ def list_callbacks(as_json: bool) -> None:
     h = resources()
     now = time.time()
     waiting = h.callbacks.waiting(now)
+    if waiting:  # whole numbers, to whoever runs this on the server
+        h.audit.record(Action.LIST, cli_actor(), detail=f"{len(waiting)} requests")
     if as_json:
         rows = [
             {**dataclasses.asdict(r), "age": round(r.age(now)), "held_by": r.held_by(now)}
@@ -65,13 +69,14 @@ def list_callbacks(as_json: bool) -> None:
 def claim_callback(request_id: str, user: str) -> None:
     """Take request REQUEST_ID for the lease time, so no colleague calls at the same time."""
     h = resources()
-    require_staff(h, user)
+    require_staff(h, user, Permission.QUEUE)
     try:
         held = h.callbacks.claim(request_id, user, time.time())
     except AlreadyClaimed:
         raise click.ClickException(f"a colleague holds {request_id}") from None
     except UnknownRequest:
         raise click.ClickException(f"{request_id} is not in the queue") from None
+    h.audit.record(Action.CLAIM, cli_actor(user), request=request_id)
     click.echo(f"{user} holds {request_id} until {_clock(h, held.lease_until)}: call {held.number}")
 
 
@@ -88,7 +93,7 @@ def claim_callback(request_id: str, user: str) -> None:
 def close_callback(request_id: str, user: str, outcome: str, note: str) -> None:
     """Record how the call back to REQUEST_ID went."""
     h = resources()
-    require_staff(h, user)
+    require_staff(h, user, Permission.QUEUE)
     try:
         closed = h.callbacks.close(
             request_id, user, CallbackOutcome(outcome), note.strip(), time.time()
@@ -98,6 +103,9 @@ def close_callback(request_id: str, user: str, outcome: str, note: str) -> None:
     except UnknownRequest:
         raise click.ClickException(f"{request_id} is not in the queue") from None
     outbox.after_close(h, closed)
+    h.audit.record(Action.OUTCOME, cli_actor(user), request=request_id, detail=outcome)
+    if note.strip():
+        h.audit.record(Action.NOTE, cli_actor(user), request=request_id)
     tries = f" (attempt {closed.attempts} of {h.callbacks.max_attempts})"
     if closed.status is Status.CLOSED:
         click.echo(f"{request_id}: {outcome}{tries if outcome == 'no_answer' else ''}; closed")

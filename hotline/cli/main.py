@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from hotline.cli.audit import audit
 from hotline.cli.callbacks import callbacks
 from hotline.cli.content import content
 from hotline.cli.report import report
@@ -17,5 +18,5 @@ def main() -> None:
     """The second-opinion hotline."""
 
 
-for command in (run, sms, call, callbacks, staff, content, report):
+for command in (run, sms, call, callbacks, staff, audit, content, report):
     main.add_command(command)

@@ -50,6 +50,11 @@ def hotline() -> Hotline:
     return h
 
 
+def forget_resources() -> None:
+    """Forget this process's resources: the next job builds them again from the environment."""
+    hotline.cache_clear()
+
+
 def send_section(tag: str, lang: str, node: str) -> int:
     """Text the SMS pages of `node` to the person behind `tag`; return how many were sent now.
 

@@ -11,25 +11,23 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
 
 import redis
 from redis.cluster import RedisCluster
 
-from flows.model import CallbackForm, Outcome, State, Window
+from flows.model import Outcome, State
 from hotline.stores import keys
+from hotline.stores.record import Record
 
 log = logging.getLogger(__name__)
 
 # A Twilio retry comes within seconds; remembering the last few message ids is enough.
 REMEMBERED_IDS = 3
 MAX_ATTEMPTS = 100
-RATE_WINDOW = 60  # seconds over which a sender's messages are counted
 SHORT_ID = 8  # characters an event or call id is kept in: a hash when the id is longer
 
 # ARGV: expected value ('' = none), new value, ttl seconds, opt-out ('1' set, '0' clear, '' keep).
@@ -69,127 +67,6 @@ def call_conversation(call_sid: str) -> str:
     return f"voice:{short_id(call_sid)}"
 
 
-FORMAT = 2  # the record format this version writes; see Record.encode
-
-
-@dataclass(frozen=True)
-class Record:
-    """What is saved for a conversation: its state, its last event ids (short), the state before
-    the last, and its rate window (when it started, in whole seconds, and messages counted)."""
-
-    state: State
-    ids: tuple[str, ...] = ()
-    before_last: State | None = None
-    window: tuple[int, int] = (0, 0)
-
-    def encode(self) -> str:
-        """Compact JSON, about a hundred bytes: [FORMAT, state, ids, state before or null, window].
-
-        A state is [lang, node, page, steps, misses, flags, topic, window, voicemail, number],
-        without the empty values at its end (flags: 1 opted out, 2 crisis, 4 urgent); the
-        state before keeps [topic, ...] as 1 when it is the same as the state's.
-        """
-        before = None if self.before_last is None else _pack(self.before_last, self.state)
-        body = [FORMAT, _pack(self.state), list(self.ids), before, *self.window]
-        return json.dumps(body, separators=(",", ":"))
-
-    @classmethod
-    def decode(cls, raw: str, opted_out: bool) -> Record:
-        """The record behind `raw` ('' for a new conversation); the durable opt-out flag wins.
-
-        A record of the first format ([state, ids, before, start, count], the answers a dict)
-        is read as it was meant; one in an unknown format starts the conversation afresh.
-        """
-        if not raw:
-            return cls(State(opted_out=opted_out))
-        try:
-            body = json.loads(raw)
-            if body[0] == FORMAT:
-                _, packed, ids, before, start, count = body
-                unpack = _unpack
-            elif isinstance(body[0], list):
-                packed, ids, before, start, count = body
-                unpack = _unpack_first
-            else:
-                raise ValueError(f"record format {body[0]!r}")
-            state = unpack(packed, None)
-            before_last = None if before is None else unpack(before, state)
-            record = cls(state, tuple(map(str, ids)), before_last, (int(start), int(count)))
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
-            # Written by another version of the hotline: start afresh rather than fail on
-            # every text until it expires (the opt-out flag is kept apart, and still counts).
-            log.warning("a conversation record in an unknown format was started afresh")
-            return cls(State(opted_out=opted_out))
-        return replace(record, state=replace(state, opted_out=opted_out))
-
-    def counting(self, now: int) -> tuple[int, int]:
-        """The rate window with one more message at `now` (a new window once the last is over)."""
-        start, count = self.window
-        return (start, count + 1) if now - start < RATE_WINDOW else (now, 1)
-
-
-def _pack(state: State, beside: State | None = None) -> list[object]:
-    """A state as a short list (see Record.encode)."""
-    flags = state.opted_out | state.crisis << 1 | state.urgent << 2
-    form = state.form
-    voicemail = None if form.voicemail is None else int(form.voicemail)
-    tail: list[object] = [state.topic, form.window and form.window.value, voicemail, form.number]
-    while tail and tail[-1] in ("", None):
-        tail.pop()
-    if tail and beside is not None and _tail(state) == _tail(beside):
-        tail = [1]
-    head: list[object] = [state.lang, state.node, state.page, state.steps, state.misses, flags]
-    return head + tail if tail or flags else head[:-1]
-
-
-def _tail(state: State) -> tuple[object, ...]:
-    return (state.topic, state.form)
-
-
-def _unpack(packed: list[Any], beside: State | None) -> State:
-    lang, node, page, steps, misses, *rest = packed
-    flags, *tail = rest or [0]
-    state = State(str(lang), str(node), int(page), int(steps), int(misses), bool(flags & 1))
-    state = replace(state, crisis=bool(flags & 2), urgent=bool(flags & 4))
-    if tail == [1] and beside is not None:
-        return replace(state, topic=beside.topic, form=beside.form)
-    defaults: list[Any] = ["", None, None, ""]
-    topic, window, voicemail, number = [*tail, *defaults[len(tail) :]]
-    form = CallbackForm(
-        Window(window) if window else None,
-        None if voicemail is None else bool(voicemail),
-        str(number or ""),
-    )
-    return replace(state, topic=str(topic or ""), form=form)
-
-
-def _unpack_first(packed: list[Any], beside: State | None) -> State:
-    """A state of the first format: the answers a dict of strings ({"topic": "find", ...})."""
-    lang, node, page, steps, misses, opted_out, *answers = packed
-    state = State(str(lang), str(node), int(page), int(steps), int(misses), bool(opted_out))
-    if answers == [1] and beside is not None:
-        return replace(
-            state,
-            form=beside.form,
-            topic=beside.topic,
-            crisis=beside.crisis,
-            urgent=beside.urgent,
-        )
-    given: dict[str, str] = (answers or [{}])[0]
-    form = CallbackForm(
-        Window(given["window"]) if given.get("window") else None,
-        {"yes": True, "no": False}.get(given.get("voicemail", "")),
-        given.get("number", ""),
-    )
-    return replace(
-        state,
-        topic=given.get("topic", ""),
-        form=form,
-        crisis=given.get("crisis") == "yes",
-        urgent=given.get("urgent") == "yes",
-    )
-
-
 @dataclass(frozen=True)
 class Advanced:
     """The outcome of a step, and whether it was a replay (effects already handed off) of the
@@ -219,7 +96,7 @@ class ConversationStore:
         self.connection = connection
         self._secret = secret.encode()
         self._ttl = ttl
-        self._clock = clock
+        self.clock = clock  # what `now` is, to rate windows and to the engine
         self._swap = connection.register_script(_SWAP)
 
     def tag(self, who: str) -> str:
@@ -265,7 +142,7 @@ class ConversationStore:
             if event in record.ids:
                 return _replay(record, event, step)
             ids = (*record.ids, event)[-REMEMBERED_IDS:]
-            window = record.counting(int(self._clock())) if rate_limit else (0, 0)
+            window = record.counting(int(self.clock())) if rate_limit else (0, 0)
             over = max(0, window[1] - rate_limit) if rate_limit else 0
             if over:
                 # Counted, not remembered: the ids kept are those of texts that took a step.

@@ -90,9 +90,32 @@ def staff_member(username: str) -> str:
     return f"{STAFF}:user:{username}"
 
 
-def staff_failures(username: str) -> str:
-    """Failed log-ins counted for one account."""
-    return f"{STAFF}:failures:{username}"
+def staff_recovery_codes(username: str) -> str:
+    """A set of the hashes of one account's unused recovery codes."""
+    return f"{STAFF}:recovery:{username}"
+
+
+def staff_session(session_id: str) -> str:
+    """One dashboard session's hash (the cookie holds only `session_id`)."""
+    return f"{STAFF}:session:{session_id}"
+
+
+def staff_sessions_of(username: str) -> str:
+    """The set of one account's session ids, so that one command ends them all."""
+    return f"{STAFF}:sessions:{username}"
+
+
+def login_failures_of_pair(username: str, address: str) -> str:
+    """Recent failed log-ins for one username from one client address, and when the next may come."""
+    return f"{STAFF}:throttle:pair:{username}:{address}"
+
+
+def login_failures_from(address: str) -> str:
+    """Recent failed log-ins from one client address, whatever the username."""
+    return f"{STAFF}:throttle:address:{address}"
+
+
+AUDIT = f"{ROOT}:audit"  # the audit trail: a stream, trimmed by age (MINID)
 
 
 # Failover: a channel nobody listens to, published to before WAIT (see stores/failover.py).

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 
 import redis
 from flask import Flask
@@ -20,20 +22,22 @@ from hotline.wiring import build_hotline, refuse_evicting_redis
 MAX_BODY = 64 * 1024
 
 
-def create_app(settings: Settings | None = None) -> Flask:
-    """Build the hotline's WSGI app (settings from the environment unless given)."""
+def create_app(settings: Settings | None = None, clock: Callable[[], float] = time.time) -> Flask:
+    """Build the hotline's WSGI app (settings from the environment unless given).
+
+    `clock` is the time staff sessions, codes, throttling and the audit trail go by.
+    """
     settings = settings or Settings.from_env(os.environ)
     logs.install()
     app = Flask(__name__)
     app.config["SECRET_KEY"] = settings.secret_key
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     if settings.trust_proxy:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
-    hotline = build_hotline(settings)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
+    hotline = build_hotline(settings, clock)
     refuse_evicting_redis(hotline)
     resources.attach(app, hotline)
     app.register_blueprint(webhooks.bp)
-    app.session_interface = webhooks.SessionsButForWebhooks()
     init_dashboard(app, settings)
     init_metrics(app)
     app.add_url_rule("/healthz", "healthz", healthz)

@@ -14,7 +14,12 @@ def attach(app: Flask, resources: Hotline) -> None:
     app.extensions[EXTENSION] = resources
 
 
+def resources_of(app: Flask) -> Hotline:
+    """The shared resources the app factory gave `app` (for tools and tests outside a request)."""
+    resources: Hotline = app.extensions[EXTENSION]
+    return resources
+
+
 def hotline() -> Hotline:
     """The current app's shared resources."""
-    resources: Hotline = current_app.extensions[EXTENSION]
-    return resources
+    return resources_of(current_app)

@@ -111,6 +111,17 @@ def connect(
     return str(twiml)
 
 
+def kept_answers() -> int:
+    """How many answers (texts' and calls') are kept built, to be sent again as they are."""
+    return _messages.cache_info().currsize + _call.cache_info().currsize
+
+
+def forget_answers() -> None:
+    """Drop every kept answer (each is built again when next needed)."""
+    _messages.cache_clear()
+    _call.cache_clear()
+
+
 @dataclass(frozen=True)
 class DialTo:
     """Whom a <Dial> rings, and the caller ID it shows."""

@@ -7,8 +7,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import redis
-from flask import Blueprint, Flask, Request, Response, abort, request, url_for
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask import Blueprint, Response, abort, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from flows.voice.prompts import speakable
@@ -24,15 +23,6 @@ from hotline.web.signature import is_from_twilio
 
 log = logging.getLogger(__name__)
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
-
-
-class SessionsButForWebhooks(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, not opened for Twilio's webhooks, which carry no cookie."""
-
-    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if request.path.startswith(f"{bp.url_prefix}/"):
-            return None  # Flask gives the request a null session instead
-        return super().open_session(app, request)
 
 
 def xml(body: str) -> Response:

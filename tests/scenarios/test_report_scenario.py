@@ -14,7 +14,6 @@ import pytest
 import redis
 from click.testing import CliRunner
 
-from conftest import AUTH_TOKEN, Phone, run_jobs, transport, worker_env
 from flows.segments import measure
 from flows.validate import spoken_seconds
 from hotline.cli.main import main
@@ -25,7 +24,8 @@ from hotline.stores import keys
 from hotline.stores.callbacks import CallbackQueue
 from hotline.stores.staff import StaffDirectory
 from hotline.web.app import create_app
-from hotline.web.resources import EXTENSION
+from hotline.web.resources import resources_of
+from tests.support import AUTH_TOKEN, Phone, run_jobs, transport, worker_env
 
 A, B, C, D, E = (f"+1555300000{i}" for i in range(1, 6))
 SAID = ("hello", "I feel like I want to die")  # what the person typed that is no keyword
@@ -62,7 +62,7 @@ class Mix:
         return heard
 
     def flush(self) -> None:
-        self.app.extensions[EXTENSION].reports.flush()
+        resources_of(self.app).reports.flush()
 
 
 @pytest.fixture
@@ -128,7 +128,7 @@ def test_every_figure_of_the_report_is_what_was_sent(
 
     sent = twilio.sent("message")
     assert [t.get("To") for t in sent] == [A, C, D, D, D, A]
-    today = date.fromisoformat(mix.app.extensions[EXTENSION].reports.day())
+    today = date.fromisoformat(resources_of(mix.app).reports.day())
     since = (today - timedelta(days=1)).isoformat()  # the mix may straddle midnight
     report = json.loads(hotline(cli_env, "report", "--since", since, "--json"))
 
@@ -200,7 +200,7 @@ def buckets(counted: dict[str, int]) -> dict[str, int]:
 
 def scan_counters(connection: redis.Redis, mix: Mix, request_ids: list[str]) -> None:
     """Every key and value the counters wrote: no number, hash of one, id or message."""
-    store = mix.app.extensions[EXTENSION].store
+    store = resources_of(mix.app).store
     numbers = [A, B, C, D, E]
     forbidden = [n.lstrip("+") for n in numbers] + [n[-10:] for n in numbers]
     forbidden += [store.tag(n) for n in numbers] + [store.tag(n)[:8] for n in numbers]

@@ -1,22 +1,27 @@
-"""The dashboard's blueprint: log-in required, secure cookies and headers, and template helpers."""
+"""The dashboard's blueprint: log-in required, server-side sessions, secure headers, template helpers."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import Blueprint, Flask, Response, g, redirect, request, session, url_for
+from flask import Blueprint, Flask, Response, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
-from hotline.display import age, clock_in
+from hotline.display import age, clock_in, last_four
+from hotline.permissions import Permission, allows
 from hotline.settings import Settings
-from hotline.web import csrf
+from hotline.stores.audit import Actor
+from hotline.stores.sessions import Stage
+from hotline.web import csrf, sessions
 from hotline.web.dashboard.labels import CHANNELS, OUTCOMES, languages, windows
 from hotline.web.dashboard.labels import topic as topic_label
 from hotline.web.resources import hotline
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates")
 
-SESSION_LIFETIME = timedelta(hours=12)  # one working day; then log in again
+# Views a visitor may reach: logging in, and its second step (which checks its own stage).
+PUBLIC = frozenset({"dashboard.login", "dashboard.second_factor", "dashboard.enrol"})
+HSTS = "max-age=31536000; includeSubDomains"
 # Inline styles only, no scripts, nothing from elsewhere; forms post back here alone.
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -31,39 +36,59 @@ SECURITY_HEADERS = {
 
 
 def init_dashboard(app: Flask, settings: Settings) -> None:
-    """Register the dashboard and make its session cookie secure, HTTP-only and same-site."""
-    app.config.update(
-        SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
-    )
+    """Register the dashboard, with sessions kept in Redis (cookie flags are set per request)."""
+    app.session_interface = sessions.StaffSessions()
     if bp.name not in app.blueprints:
         app.register_blueprint(bp)
 
 
 @bp.before_request
 def require_login() -> ResponseReturnValue | None:
-    """Check the CSRF token of any POST, then send anyone not logged in to the login page."""
+    """Check the CSRF token of any POST, then send anyone not signed in to the log-in page.
+
+    The account is read afresh on every request: one disabled, removed or changed since the
+    session began finds its sessions ended and is sent to log in at once.
+    """
     csrf.check()
     g.staff = None
-    username = session.get("staff")
-    if username:
-        g.staff = hotline().staff.get(username)
-    if g.staff is None and request.endpoint != "dashboard.login":
-        session.pop("staff", None)
-        return redirect(url_for("dashboard.login"))
+    record = sessions.current()
+    if record and record.stage is Stage.SIGNED_IN:
+        member = hotline().staff.get(record.username)
+        if member and member.enabled:
+            g.staff = member
+        else:
+            sessions.end()
+    if g.staff is None and request.endpoint not in PUBLIC:
+        if record and record.stage is not Stage.SIGNED_IN:  # half-way through logging in
+            return redirect(url_for("dashboard.login"))
+        ended = bool(request.cookies.get(sessions.COOKIE))
+        sessions.end()
+        return redirect(url_for("dashboard.login", ended=1 if ended else None))
     return None
 
 
 @bp.after_request
 def protect(response: Response) -> Response:
-    """Keep the pages (phone numbers on them) out of every cache, and out of frames."""
+    """Keep the pages (phone numbers on them) out of every cache and frame; HSTS over HTTPS."""
     response.headers.update(SECURITY_HEADERS)
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = HSTS
+    csrf.set_visitor_cookie(response)
     return response
 
 
+def actor() -> Actor:
+    """Who is acting on this request, for the audit trail."""
+    return Actor(g.staff.username if g.get("staff") else "", client_address())
+
+
+def client_address() -> str:
+    """The client's address (behind TRUST_PROXY, the one the proxy reports)."""
+    return request.remote_addr or ""
+
+
 bp.add_app_template_filter(age, "age")
+bp.add_app_template_filter(last_four, "last_four")
 
 
 @bp.app_template_filter("clock")
@@ -84,6 +109,7 @@ def page_globals() -> dict[str, object]:
     return {
         "csrf_token": csrf.token,
         "staff": g.get("staff"),
+        "may": lambda permission: g.get("staff") and allows(g.staff.role, Permission[permission]),
         "languages": languages(hotline().flows),
         "windows": windows(hotline().flows),
         "channels": CHANNELS,

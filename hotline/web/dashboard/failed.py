@@ -11,7 +11,9 @@ from rq.registry import FailedJobRegistry
 from rq.serializers import JSONSerializer
 
 from hotline.logs import redact
+from hotline.permissions import Permission
 from hotline.web.dashboard.blueprint import bp
+from hotline.web.dashboard.roles import needs
 from hotline.web.resources import hotline
 
 FAILED_SHOWN = 100
@@ -28,6 +30,7 @@ class FailedJob:
 
 
 @bp.get("/failed")
+@needs(Permission.FAILED_JOBS)
 def failed() -> str:
     """Failed RQ jobs, newest first: id, function, when, and the exception's last line."""
     return render_template("failed.html", jobs=failed_jobs(), limit=FAILED_SHOWN)

@@ -1,4 +1,4 @@
-"""The Reports page, for supervisors: a date range's figures as charts and tables, and a CSV.
+"""The Reports page, for supervisors and admins: a date range's figures as charts and tables, and a CSV.
 
 Counts from 1 to 4 are shown as "<5" here and in the CSV (see `hotline.reports.formats`);
 `hotline report` on the server prints them exactly.
@@ -6,49 +6,24 @@ Counts from 1 to 4 are shown as "<5" here and in the CSV (see `hotline.reports.f
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from functools import wraps
-from typing import TypeVar
 
-from flask import Response, abort, g, render_template, request
+from flask import Response, abort, render_template, request
 from markupsafe import Markup
 
+from hotline.permissions import Permission
 from hotline.reports import charts, figures, formats
 from hotline.reports.charts import BUCKET_NAMES
-from hotline.stores.staff import StaffMember
 from hotline.web.dashboard.blueprint import bp
 from hotline.web.dashboard.labels import topic
+from hotline.web.dashboard.roles import needs
 from hotline.web.resources import hotline
 
 DEFAULT_DAYS = 30  # the range shown when none is asked for: the last 30 days
-View = TypeVar("View", bound=Callable[..., object])
-
-
-def is_supervisor(member: StaffMember | None) -> bool:
-    """Whether a staff member may see reports.
-
-    Until staff roles land (the staff accounts work), every account is treated as a supervisor,
-    as the rest of the dashboard treats every account alike; then this asks the account's role.
-    """
-    return member is not None
-
-
-def supervisors_only(view: View) -> View:
-    """The role requirement of the Reports views: 403 for anyone but a supervisor (on top of the
-    dashboard's log-in check). To become the staff roles' own decorator once they land."""
-
-    @wraps(view)
-    def checked(*args: object, **kwargs: object) -> object:
-        if not is_supervisor(g.staff):
-            abort(403)
-        return view(*args, **kwargs)
-
-    return checked  # type: ignore[return-value]
 
 
 @bp.get("/reports")
-@supervisors_only
+@needs(Permission.REPORTS)
 def reports() -> tuple[str, int]:
     """The figures of a date range (the last 30 days by default), charts over tables."""
     since, until, errors = _range()
@@ -79,7 +54,7 @@ def reports() -> tuple[str, int]:
 
 
 @bp.get("/reports.csv")
-@supervisors_only
+@needs(Permission.REPORTS)
 def reports_csv() -> Response:
     """The same figures as CSV, small counts as "<5"."""
     since, until, errors = _range()
@@ -90,12 +65,6 @@ def reports_csv() -> Response:
     return Response(
         body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
-
-
-@bp.context_processor
-def reports_link() -> dict[str, object]:
-    """Whether the header offers the Reports page."""
-    return {"sees_reports": is_supervisor(g.get("staff"))}
 
 
 bp.add_app_template_filter(formats.shown, "shown")

@@ -1,4 +1,7 @@
-"""The call-back queue: see it, claim a request, call the person through Twilio, record how it went."""
+"""The call-back queue: see it, claim a request, call the person through Twilio, record how it went.
+
+Every action leaves one audit entry (a claim also because it shows the whole number).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ from flask.typing import ResponseReturnValue
 
 from hotline.outbound import outbox
 from hotline.outbound.twilio_rest import OptedOut, Rejected, TryLater
+from hotline.permissions import Permission
+from hotline.stores.audit import Action
 from hotline.stores.callbacks import (
     AlreadyClaimed,
     CallbackOutcome,
@@ -17,16 +22,19 @@ from hotline.stores.callbacks import (
     UnknownRequest,
 )
 from hotline.web import twiml
-from hotline.web.dashboard.blueprint import bp, clock
+from hotline.web.dashboard.blueprint import actor, bp, clock
 from hotline.web.dashboard.failed import failed_count
 from hotline.web.dashboard.labels import recorded
+from hotline.web.dashboard.roles import needs
 from hotline.web.resources import hotline
 
 log = logging.getLogger(__name__)
 BRIDGE_GREETING = "Hotline call back. Connecting you now."
+REFRESH_SECONDS = 60  # the queue reloads itself this often (not counted as activity)
 
 
 @bp.get("/")
+@needs(Permission.QUEUE)
 def queue() -> str:
     """The callback queue: urgent first, then oldest first; ones to retry later at the end."""
     h = hotline()
@@ -37,10 +45,12 @@ def queue() -> str:
         now=now,
         max_attempts=h.callbacks.max_attempts,
         failed_count=failed_count(),
+        refresh_seconds=REFRESH_SECONDS,
     )
 
 
 @bp.post("/requests/<request_id>/claim")
+@needs(Permission.QUEUE)
 def claim(request_id: str) -> ResponseReturnValue:
     """Take a request: exactly one of two colleagues clicking at once gets it."""
     user = g.staff.username
@@ -51,6 +61,7 @@ def claim(request_id: str) -> ResponseReturnValue:
     except UnknownRequest:
         flash("That request is no longer in the queue.", "error")
     else:
+        hotline().audit.record(Action.CLAIM, actor(), request=request_id)
         log.info("dashboard: %s claimed call back %s", user, request_id)
         minutes = hotline().callbacks.lease_seconds // 60
         flash(f"It is yours for the next {minutes} minutes: call, then record how it went.", "ok")
@@ -58,6 +69,7 @@ def claim(request_id: str) -> ResponseReturnValue:
 
 
 @bp.post("/requests/<request_id>/release")
+@needs(Permission.QUEUE)
 def release(request_id: str) -> ResponseReturnValue:
     """Put a claimed request back in the queue untouched."""
     user = g.staff.username
@@ -66,12 +78,14 @@ def release(request_id: str) -> ResponseReturnValue:
     except (NotYours, UnknownRequest):
         flash("That request is not yours to release.", "error")
     else:
+        hotline().audit.record(Action.RELEASE, actor(), request=request_id)
         log.info("dashboard: %s released call back %s", user, request_id)
         flash("Released: it is back in the queue.", "ok")
     return redirect(url_for("dashboard.queue"))
 
 
 @bp.post("/requests/<request_id>/call")
+@needs(Permission.QUEUE)
 def call(request_id: str) -> ResponseReturnValue:
     """Ring the social worker's phone, then put them through to the person from the hotline's number."""
     h = hotline()
@@ -96,6 +110,7 @@ def call(request_id: str) -> ResponseReturnValue:
         log.warning("dashboard: call back %s by %s not placed: %s", request_id, user, exc)
         flash(f"The call could not be placed ({exc}). Try again in a minute.", "error")
         return back
+    h.audit.record(Action.CALL, actor(), request=request_id)
     log.info("dashboard: %s is calling back %s", user, request_id)
     flash(
         f"Calling your phone (ending {g.staff.phone[-2:]}): answer it and you will be put through.",
@@ -105,6 +120,7 @@ def call(request_id: str) -> ResponseReturnValue:
 
 
 @bp.post("/requests/<request_id>/outcome")
+@needs(Permission.QUEUE)
 def outcome(request_id: str) -> ResponseReturnValue:
     """Record how the call went; the outbox sends the closing text when one is due."""
     h = hotline()
@@ -123,6 +139,9 @@ def outcome(request_id: str) -> ResponseReturnValue:
         flash("That request is no longer in the queue.", "error")
         return redirect(url_for("dashboard.queue"))
     outbox.after_close(h, closed)
+    h.audit.record(Action.OUTCOME, actor(), request=request_id, detail=result.value)
+    if note:
+        h.audit.record(Action.NOTE, actor(), request=request_id)
     log.info("dashboard: %s recorded %s for call back %s", user, result, request_id)
     flash(recorded(closed, h.callbacks.max_attempts, clock(closed.not_before)), "ok")
     return redirect(url_for("dashboard.queue"))

@@ -13,13 +13,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import redis
 
-from conftest import Phone
 from hotline.reports import counters as counters_module
 from hotline.reports.counters import ReportCounters
 from hotline.reports.tally import Tally
 from hotline.settings import Settings
 from hotline.stores import keys
 from hotline.web.app import create_app
+from hotline.web.resources import resources_of
+from tests.support import Phone
 
 NY = ZoneInfo("America/New_York")
 
@@ -110,7 +111,7 @@ def test_a_webhook_step_costs_two_round_trips_and_the_counts_one_a_second(
         phone.text(body)
     grown = connection.info("stats")["total_reads_processed"] - reads - 1  # less this INFO
     assert grown == 20
-    app.extensions["hotline"].reports.flush()
+    resources_of(app).reports.flush()
     assert connection.info("stats")["total_reads_processed"] - reads - 2 == 21
-    day = app.extensions["hotline"].reports.day()
+    day = resources_of(app).reports.day()
     assert connection.hget(keys.report_day(day), "opened:sms:en:find") == b"1"

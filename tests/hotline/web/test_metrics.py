@@ -20,13 +20,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from rq import Queue, Worker
 from rq.serializers import JSONSerializer
 
-from conftest import Phone, free_port, run_jobs, wait_until, worker_env
 from hotline.dev.phone import Texter, http_transport
 from hotline.dev.procfile import web
 from hotline.dev.twilio_standin import TwilioStandIn
 from hotline.reports import tally
 from hotline.settings import Settings
 from hotline.web.app import create_app
+from hotline.web.resources import EXTENSION, resources_of
+from tests.support import Phone, free_port, run_jobs, wait_until, worker_env
 
 TOKEN = "scrape-me-" + "x" * 20
 
@@ -72,15 +73,17 @@ def test_the_scrape_parses_and_counts_what_happened(
     phone = Phone(client, "+15553100001")
     for body in ("SECOND", "6", "1", "1"):
         phone.text(body)
-    Phone(client, "+15553100002").text("URGENT")
+    urgent = Phone(client, "+15553100002")
+    urgent.text("I want to end my life")
+    urgent.text("URGENT")
     twilio.fail_next(400, 21211)  # the first confirmation is refused
     run_jobs(watched)
     assert client.post("/twilio/sms", data={"From": "+15553100003"}).status_code == 403
     time.sleep(1.5)  # the oldest request's age in whole seconds
 
     after = scrape(client)
-    assert after[sms] - before.get(sms, 0) == 6  # the forged one is timed too
-    assert after[ok] - before.get(ok, 0) == 5
+    assert after[sms] - before.get(sms, 0) == 7  # the forged one is timed too
+    assert after[ok] - before.get(ok, 0) == 6
     forbidden = ("hotline_responses_total", (("route", "/twilio/sms"), ("status", "403")))
     assert after[forbidden] - before.get(forbidden, 0) == 1
     assert (
@@ -116,8 +119,8 @@ def test_texts_held_back_by_the_budget_are_counted(
 def test_redis_down_is_a_metric_not_an_error(watched: Settings, tmp_path: Path) -> None:
     gone = dataclasses.replace(watched, redis_url=f"unix://{tmp_path}/none.sock")
     app = create_app(watched)
-    app.extensions["hotline"] = dataclasses.replace(
-        app.extensions["hotline"], redis=redis.Redis.from_url(gone.redis_url)
+    app.extensions[EXTENSION] = dataclasses.replace(
+        resources_of(app), redis=redis.Redis.from_url(gone.redis_url)
     )
     samples = scrape(app.test_client())
     assert samples[("hotline_redis_up", (("store", "queue"),))] == 0
@@ -194,7 +197,7 @@ def test_the_alert_rules_and_dashboard_use_only_metrics_we_export(watched: Setti
     app = create_app(watched)
     client = app.test_client()
     Phone(client, "+15553100009").text("SECOND")
-    app.extensions["hotline"].reports.record(tally.failed("30003"))
+    resources_of(app).reports.record(tally.failed("30003"))
     text = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).get_data(
         as_text=True
     )

@@ -1,17 +1,20 @@
-"""The Reports page in a real headless Chromium: a supervisor sees it (axe-core finds nothing to
-fix), a social worker gets 403; the screenshot is kept in docs/reports-page.png."""
+"""The Reports page in a real headless Chromium: a supervisor (password and code) sees it and
+axe-core finds nothing to fix; a social worker gets 403. The screenshot is docs/reports-page.png."""
 
 from __future__ import annotations
 
 import dataclasses
 import random
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import pyotp
 import pytest
+import redis
 from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -22,26 +25,36 @@ from werkzeug.serving import make_server
 from hotline.reports.counters import ReportCounters
 from hotline.reports.tally import Tally
 from hotline.settings import Settings
-from hotline.stores.staff import StaffDirectory
+from hotline.stores.staff import Role, StaffDirectory
+from hotline.stores.two_factor import TwoFactor
 from hotline.web.app import create_app
-from hotline.web.dashboard import reports
+from hotline.web.resources import resources_of
+from tests.support import PASSWORD
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 SCREENSHOT = Path(__file__).resolve().parents[3] / "docs" / "reports-page.png"
-PASSWORD = "correct horse battery"
+NOON = datetime.min.time().replace(hour=12)
 PARTS = {"doctor": 3, "find": 2, "helps": 2, "when": 3, "social": 2, "about": 1}
 
 
 @pytest.fixture
-def server(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The app on loopback in a thread, with a supervisor (sue) and a social worker (walt)."""
-    app = create_app(dataclasses.replace(settings, public_base_url=""))
-    staff = StaffDirectory(app.extensions["hotline"].redis)
-    staff.add("sue", PASSWORD, "+15557770021", name="Sue Park")
+def sue(settings: Settings) -> pyotp.TOTP:
+    """A supervisor, sue, and her authenticator; a social worker, walt."""
+    connection = redis.Redis.from_url(settings.redis_url)
+    staff = StaffDirectory(connection)
+    staff.add("sue", PASSWORD, "+15557770021", name="Sue Park", role=Role.SUPERVISOR)
     staff.add("walt", PASSWORD, "+15557770022", name="Walt Diaz")
-    # Staff roles are not on main yet: the role hook is told who the supervisor is.
-    monkeypatch.setattr(reports, "is_supervisor", lambda m: m is not None and m.username == "sue")
-    a_month(app.extensions["hotline"].reports)
+    two_factor = TwoFactor(connection)
+    totp = pyotp.TOTP(two_factor.begin("sue"))
+    assert two_factor.confirm("sue", totp.now())
+    return totp
+
+
+@pytest.fixture
+def server(settings: Settings) -> Iterator[str]:
+    """The app on loopback in a thread, with a month of counts."""
+    app = create_app(dataclasses.replace(settings, public_base_url=""))
+    a_month(resources_of(app).reports)
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
@@ -73,7 +86,7 @@ def a_month(counters: ReportCounters) -> None:
     today = datetime.now(counters.zone).date()
     for back in range(30):
         day = today - timedelta(days=back)
-        at = datetime.combine(day, time(12), counters.zone).timestamp()
+        at = datetime.combine(day, NOON, counters.zone).timestamp()
         counts: Counter[str] = Counter()
         for channel, lang, scale in (
             ("sms", "en", 14),
@@ -107,18 +120,22 @@ def a_month(counters: ReportCounters) -> None:
         counters.record(Tally(+counts), at=at)
 
 
-def log_in(browser: WebDriver, server: str, username: str) -> None:
+def log_in(browser: WebDriver, server: str, username: str, totp: pyotp.TOTP | None = None) -> None:
+    """Password, then (with `totp`) the next window's code (the current one went on enrolment)."""
     browser.get(f"{server}/dashboard/login")
     browser.find_element(By.NAME, "username").send_keys(username)
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    browser.find_element(By.TAG_NAME, "h1")
+    if totp is not None:
+        browser.find_element(By.NAME, "code").send_keys(totp.at(time.time() + 30))
+        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    browser.find_element(By.LINK_TEXT, "Queue")
 
 
 def test_a_supervisor_sees_the_reports_page_and_axe_finds_nothing(
-    server: str, browser: WebDriver
+    sue: pyotp.TOTP, server: str, browser: WebDriver
 ) -> None:
-    log_in(browser, server, "sue")
+    log_in(browser, server, "sue", sue)
     browser.find_element(By.LINK_TEXT, "Reports").click()
     assert browser.find_element(By.TAG_NAME, "h1").text == "Reports"
     charts = browser.find_elements(By.CSS_SELECTOR, "figure svg[role=img]")
@@ -151,8 +168,15 @@ def test_a_supervisor_sees_the_reports_page_and_axe_finds_nothing(
     assert found["violations"] == [], axe.report(found["violations"])
 
 
-def test_a_social_worker_is_refused_the_reports_page(server: str, browser: WebDriver) -> None:
+def test_a_social_worker_is_refused_the_reports_page(
+    sue: pyotp.TOTP, server: str, browser: WebDriver
+) -> None:
     log_in(browser, server, "walt")
     assert not browser.find_elements(By.LINK_TEXT, "Reports")
     browser.get(f"{server}/dashboard/reports")
-    assert "403" in browser.title or "Forbidden" in browser.page_source
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Not allowed"
+    assert "may not see the reports" in browser.find_element(By.TAG_NAME, "main").text
+    axe = Axe(browser)
+    axe.inject()
+    found = axe.run()
+    assert found["violations"] == [], axe.report(found["violations"])

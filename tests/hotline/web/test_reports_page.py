@@ -7,42 +7,38 @@ import io
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+import pyotp
 import pytest
 from click.testing import CliRunner
 from flask import Flask
-from flask.testing import FlaskClient
 
-from conftest import AUTH_TOKEN, worker_env
 from hotline.cli.main import main
 from hotline.reports.tally import Tally
 from hotline.settings import Settings
-from hotline.stores.staff import StaffDirectory
-from hotline.web.app import create_app
-from hotline.web.dashboard import reports
+from hotline.web.resources import resources_of
+from tests.hotline.web.conftest import Staffer
+from tests.support import AUTH_TOKEN, worker_env
 
 
 @pytest.fixture
-def app(settings: Settings) -> Flask:
-    app = create_app(settings)
-    StaffDirectory(app.extensions["hotline"].redis).add(
-        "sue", "correct horse battery", "+15557770021"
-    )
-    return app
+def app(staff_app: Flask) -> Flask:
+    """The app with alice and bob (social workers), sam (supervisor) and ada (admin)."""
+    return staff_app
 
 
-def logged_in(app: Flask, username: str = "sue") -> FlaskClient:
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["staff"] = username
-    return client
+@pytest.fixture
+def sam(person: Callable[..., Staffer], totps: dict[str, pyotp.TOTP]) -> Staffer:
+    """The supervisor, logged in with password and code."""
+    return person("sam", totp=totps["sam"])
 
 
 def count(app: Flask, counts: dict[str, int], days_ago: int = 0, person: str = "") -> None:
     """Counts as the hotline records them, `days_ago` in the office's days."""
-    h = app.extensions["hotline"]
+    h = resources_of(app)
     day = office_today(app) - timedelta(days=days_ago)
     when = datetime.combine(day, time(12), h.reports.zone)
     who = ("sms", "en", person) if person else None
@@ -50,7 +46,7 @@ def count(app: Flask, counts: dict[str, int], days_ago: int = 0, person: str = "
 
 
 def office_today(app: Flask) -> date:
-    return date.fromisoformat(app.extensions["hotline"].reports.day())
+    return date.fromisoformat(resources_of(app).reports.day())
 
 
 def test_the_page_is_for_logged_in_staff(app: Flask) -> None:
@@ -58,19 +54,22 @@ def test_the_page_is_for_logged_in_staff(app: Flask) -> None:
     assert response.status_code == 302 and response.headers["Location"].endswith("/dashboard/login")
 
 
-def test_a_social_worker_is_refused(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reports, "is_supervisor", lambda member: member.username == "boss")
-    client = logged_in(app)
-    assert client.get("/dashboard/reports").status_code == 403
-    assert client.get("/dashboard/reports.csv").status_code == 403
-    assert b"Reports</a>" not in client.get("/dashboard/").data
+def test_a_social_worker_is_refused(person: Callable[..., Staffer], sam: Staffer) -> None:
+    alice = person("alice")
+    assert alice.get("/dashboard/reports").status_code == 403
+    assert "may not see the reports" in alice.last
+    assert alice.get("/dashboard/reports.csv").status_code == 403
+    alice.get("/dashboard/")
+    assert "Reports</a>" not in alice.last
+    sam.get("/dashboard/")
+    assert "Reports</a>" in sam.last
 
 
-def test_the_page_shows_charts_and_tables_and_hides_small_counts(app: Flask) -> None:
+def test_the_page_shows_charts_and_tables_and_hides_small_counts(app: Flask, sam: Staffer) -> None:
     count(app, {"conversations:sms:en": 3, "conversations:voice:es": 12, "opened:sms:en:find": 7,
                 "finished:sms:en:find": 6, "page:sms:en:find:1": 7, "safety:sms:en": 1}, days_ago=1)  # fmt: skip
     count(app, {"conversations:sms:en": 40}, person="a-tag")
-    response = logged_in(app).get("/dashboard/reports")
+    response = sam.get("/dashboard/reports")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
@@ -90,13 +89,13 @@ def test_the_page_shows_charts_and_tables_and_hides_small_counts(app: Flask) -> 
 
 
 def test_the_csv_hides_small_counts_and_the_cli_does_not(
-    app: Flask, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    app: Flask, sam: Staffer, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     count(
         app, {"conversations:sms:en": 3, "conversations:voice:en": 9, "callback_closed:reached": 2}
     )
     today = office_today(app).isoformat()
-    response = logged_in(app).get(f"/dashboard/reports.csv?since={today}&until={today}")
+    response = sam.get(f"/dashboard/reports.csv?since={today}&until={today}")
     assert response.mimetype == "text/csv"
     assert (
         f'filename="hotline-report-{today}-{today}.csv"' in response.headers["Content-Disposition"]
@@ -131,9 +130,9 @@ def test_the_csv_hides_small_counts_and_the_cli_does_not(
     ],
 )
 def test_a_bad_range_is_explained_at_the_top_and_by_the_field(
-    app: Flask, query: str, field: str, message: str
+    sam: Staffer, query: str, field: str, message: str
 ) -> None:
-    response = logged_in(app).get(f"/dashboard/reports?{query}")
+    response = sam.get(f"/dashboard/reports?{query}")
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert f'<a href="#{field}">' in page and message in page

@@ -1,0 +1,154 @@
+"""Asking for a call back, end to end: webhook, RQ job, the queue, and the texts Twilio is asked to send."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import redis
+from rq import Queue
+from rq.registry import StartedJobRegistry
+from rq.serializers import JSONSerializer
+
+from hotline.dev.phone import Caller
+from hotline.stores.callbacks import CallbackQueue
+from hotline.web.app import create_app
+from tests.support import Phone, run_jobs, transport, worker_env
+
+
+def ask_by_text(phone: Phone, window: str = "1", voicemail: str = "1") -> list[str]:
+    """Read a part, then ask for a call back: the replies along the way."""
+    return [*phone.text("SECOND"), *phone.text("2"), *phone.text("MENU"), *phone.text("6"),
+            *phone.text(window), *phone.text(voicemail)]  # fmt: skip
+
+
+def queue_of(settings) -> CallbackQueue:
+    return CallbackQueue(redis.Redis.from_url(settings.redis_url))
+
+
+def test_a_texter_asks_and_gets_one_request_and_one_honest_confirmation(settings, twilio) -> None:
+    phone = Phone(create_app(settings).test_client(), "+15552340001")
+    replies = ask_by_text(phone)
+    assert "Your call back request is in" in replies[-1]
+    assert queue_of(settings).waiting(time.time()) == []  # not filed until the job runs
+    run_jobs(settings)
+    [request] = queue_of(settings).waiting(time.time())
+    assert (request.number, request.channel, request.lang) == ("+15552340001", "sms", "en")
+    assert (request.topic, request.window, request.voicemail, request.urgent) == (
+        "find",
+        "morning",
+        True,
+        False,
+    )
+    texts = twilio.sent("message")
+    [confirmation] = [t for t in texts if t.get("To") == "+15552340001"]
+    body = confirmation.get("Body")
+    assert "confirmed" in body and "555-234-0001" in body
+    assert any(when in body for when in ("this morning", "tomorrow morning", "morning"))
+    [alert] = [t for t in texts if t.get("To") == "+15557770001"]
+    assert (
+        alert.get("Body")
+        == "CancerCare hotline: 1 call back request(s) waiting. Open the dashboard."
+    )
+
+
+def test_asking_again_updates_the_open_request(settings, twilio) -> None:
+    phone = Phone(create_app(settings).test_client(), "+15552340002")
+    ask_by_text(phone, window="1")
+    run_jobs(settings)
+    phone.text("MENU")
+    phone.text("6")
+    phone.text("3")
+    phone.text("2")
+    run_jobs(settings)
+    [request] = queue_of(settings).waiting(time.time())
+    assert (request.window, request.voicemail) == ("evening", False)
+    assert len([t for t in twilio.sent("message") if t.get("To") == "+15552340002"]) == 2
+
+
+def test_a_caller_asks_for_a_call_to_another_number(settings, twilio) -> None:
+    call = Caller(transport(create_app(settings).test_client()), "+15552340003")
+    call.dial_in()
+    call.press("6")
+    assert "enter the 10 digit phone number" in call.press("5").text
+    assert "OK, we will call 5 5 5, 2 3 4, 9 9 9 9" in call.press("5552349999").text
+    call.press("2")
+    assert "call back request is in" in call.press("2").text
+    run_jobs(settings)
+    [request] = queue_of(settings).waiting(time.time())
+    assert (request.number, request.channel, request.window, request.voicemail) == (
+        "+15552349999", "voice", "afternoon", False,
+    )  # fmt: skip
+    [confirmation] = [t for t in twilio.sent("message") if t.get("To") == "+15552340003"]
+    assert "555-234-9999" in confirmation.get("Body")
+
+
+def test_a_job_run_twice_files_once_and_confirms_once(settings, twilio, redis_url: str) -> None:
+    phone = Phone(create_app(settings).test_client(), "+15552340004")
+    ask_by_text(phone)
+    connection = redis.Redis.from_url(redis_url)
+    queue = Queue("hotline", connection=connection, serializer=JSONSerializer)
+    [job] = [j for j in queue.get_jobs() if j.func_name == "hotline.outbound.jobs.file_callback"]
+    assert "5552340004" not in repr(job.args) and "5552340004" not in job.description
+    args = job.args
+    run_jobs(settings)
+    queue.enqueue_call("hotline.outbound.jobs.file_callback", args=args, job_id="again")
+    run_jobs(settings)
+    assert len(queue_of(settings).waiting(time.time())) == 1
+    assert len([t for t in twilio.sent("message") if t.get("To") == "+15552340004"]) == 1
+
+
+def test_no_confirmation_to_a_number_that_opted_out(settings, twilio) -> None:
+    phone = Phone(create_app(settings).test_client(), "+15552340005")
+    ask_by_text(phone)
+    phone.text("STOP")
+    run_jobs(settings)
+    assert len(queue_of(settings).waiting(time.time())) == 1
+    assert [t for t in twilio.sent("message") if t.get("To") == "+15552340005"] == []
+
+
+def test_a_worker_killed_mid_flight_loses_and_doubles_nothing(
+    settings, twilio, redis_url: str
+) -> None:
+    """SIGKILL a real `rq worker` (and its work horse) while requests are queued; restart it."""
+    client = create_app(settings).test_client()
+    numbers = [f"+1555234{i:04d}" for i in range(100, 120)]
+    for number in numbers:
+        ask_by_text(Phone(client, number))
+    connection = redis.Redis.from_url(redis_url)
+    queue = Queue("hotline", connection=connection, serializer=JSONSerializer)
+    worker = _start_worker(settings)
+    deadline = time.monotonic() + 20
+    while StartedJobRegistry(queue=queue).count == 0 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    os.killpg(worker.pid, signal.SIGKILL)
+    worker.wait()
+    assert queue_of(settings).count_waiting() < len(numbers), (
+        "the worker finished before it was killed"
+    )
+    # A job caught mid-flight sits in RQ's started registry or its intermediate queue. RQ's
+    # maintenance, which a worker runs when it starts and between jobs, fails it after a minute
+    # and its Retry schedules it again. Burst workers started one after another let that happen.
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        _start_worker(settings).wait(timeout=60)
+        if queue_of(settings).count_waiting() == len(numbers) and queue.count == 0:
+            break
+        time.sleep(5)
+    waiting = queue_of(settings).waiting(time.time())
+    assert sorted(r.number for r in waiting) == numbers
+    confirmations = [t.get("To") for t in twilio.sent("message") if t.get("To") in numbers]
+    assert len(confirmations) == len(set(confirmations)) >= len(numbers) - 1
+    print(f"\nworker killed mid-flight: {len(waiting)}/{len(numbers)} requests filed once, "
+          f"{len(confirmations)} confirmations")  # fmt: skip
+
+
+def _start_worker(settings) -> subprocess.Popen[bytes]:
+    """A real `rq worker` in burst mode, with its scheduler, in a process group of its own."""
+    env = {**os.environ, **worker_env(settings)}
+    command = [sys.executable, "-m", "rq.cli", "worker", "--burst", "--with-scheduler",
+               "--serializer", "json", "--url", settings.redis_url, "--quiet", "hotline"]  # fmt: skip
+    return subprocess.Popen(command, env=env, start_new_session=True)
