@@ -18,6 +18,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -58,8 +59,10 @@ class ReportCounters:
         self._lock = threading.Lock()
         self._counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
         self._people: defaultdict[tuple[str, str, str], set[str]] = defaultdict(set)
+        self._writing = threading.Lock()  # one flush at a time, a flush_all() waits for it
         self._flusher: threading.Thread | None = None
         self._pid = os.getpid()
+        _LIVE.add(self)
 
     def day(self, at: float | None = None) -> str:
         """The office's date at `at` (now by default), as YYYY-MM-DD."""
@@ -83,26 +86,28 @@ class ReportCounters:
             if tally.person and sum(map(len, self._people.values())) < BUFFER_PEOPLE:
                 self._people[(day, *tally.person[:2])].add(tally.person[2])
             if self._flusher is None:
-                self._flusher = threading.Thread(target=self._flush_forever, daemon=True)
+                self._flusher = threading.Thread(
+                    target=_flush_forever, args=(weakref.ref(self),), daemon=True
+                )
                 self._flusher.start()
-                atexit.register(self._flush_quietly, "report counts of the last second lost")
 
     def flush(self) -> None:
         """Write what is buffered; on a Redis error keep it for the next try."""
-        with self._lock:
-            counts, people = self._counts, self._people
-            self._counts, self._people = defaultdict(Counter), defaultdict(set)
-        if not counts and not people:
-            return
-        try:
-            self._write(counts, people)
-        except redis.RedisError:
+        with self._writing:
             with self._lock:
-                for day, counted in counts.items():
-                    self._counts[day].update(counted)
-                for where, tags in people.items():
-                    self._people[where] |= tags
-            raise
+                counts, people = self._counts, self._people
+                self._counts, self._people = defaultdict(Counter), defaultdict(set)
+            if not counts and not people:
+                return
+            try:
+                self._write(counts, people)
+            except redis.RedisError:
+                with self._lock:
+                    for day, counted in counts.items():
+                        self._counts[day].update(counted)
+                    for where, tags in people.items():
+                        self._people[where] |= tags
+                raise
 
     def read(self, first: date, last: date, langs: Iterable[str]) -> Counted:
         """The counts of the days from `first` to `last`, both included, in `langs`."""
@@ -162,11 +167,6 @@ class ReportCounters:
         end = datetime.combine(date.fromisoformat(day) + timedelta(days=1), datetime.min.time())
         return int(end.replace(tzinfo=self.zone).timestamp()) + self.keep_days * 86400
 
-    def _flush_forever(self) -> None:
-        while True:
-            time.sleep(FLUSH_EVERY)
-            self._flush_quietly()
-
     def _flush_quietly(
         self, failed: str = "report counts not written yet (kept for the next try)"
     ) -> None:
@@ -176,8 +176,31 @@ class ReportCounters:
             log.warning("%s: Redis did not answer", failed)
 
     def _forget(self) -> None:
-        """In a forked child: the parent's buffer, lock and flusher are the parent's."""
+        """In a forked child: the parent's buffer, locks and flusher are the parent's."""
         self._pid = os.getpid()
-        self._lock = threading.Lock()
+        self._lock, self._writing = threading.Lock(), threading.Lock()
         self._counts, self._people = defaultdict(Counter), defaultdict(set)
         self._flusher = None
+
+
+_LIVE: weakref.WeakSet[ReportCounters] = weakref.WeakSet()
+
+
+def flush_all() -> None:
+    """Write every buffer of this process now (at exit; a test's end), waiting out any write."""
+    for counters in list(_LIVE):
+        counters._flush_quietly("report counts of the last second lost")
+
+
+atexit.register(flush_all)
+
+
+def _flush_forever(counters: weakref.ref[ReportCounters]) -> None:
+    """A process's flusher: every second, until its counters are gone."""
+    while True:
+        time.sleep(FLUSH_EVERY)
+        alive = counters()
+        if alive is None:
+            return
+        alive._flush_quietly()
+        del alive
