@@ -26,6 +26,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from bench import webhooks
 from bench.processes import Children, free_port, wait_http
 from bench.webhooks import ACCOUNT_SID, AUTH_TOKEN, HOTLINE_NUMBER, SMS_SCRIPT, Signer, new_sid
 from hotline.dev import procfile
@@ -42,7 +43,7 @@ def webhook_latencies(port: int, signer: Signer, seconds: float, tag: str) -> li
     deadline = time.monotonic() + seconds
     n = 0
     while time.monotonic() < deadline:
-        number = f"+1555{hash(tag) % 1000:03d}{n // len(SMS_SCRIPT):04d}"
+        number = webhooks.number("flood", hash(tag) % 100 * 10000 + n // len(SMS_SCRIPT) % 10000)
         body = SMS_SCRIPT[n % len(SMS_SCRIPT)]
         step = signer.build("/twilio/sms", signer.sms_params(number, body, new_sid("SM")))
         head, _, form = step.rest.partition(b"\r\n\r\n")

@@ -17,11 +17,17 @@ from flows.model import (
     Talk,
     Window,
 )
-from flows.text import display_number, phone_number
+from flows.phones import Verdict, display, judge, parse
 
 CALLBACK_NODE = "callback"  # where a call back is offered: asks for the best time
 DONE_NODE = "callback_done"  # where a filed request is acknowledged
 NUMBER_NODE = "callback_number"  # where another number to call is asked for
+# What a person is told when the number they give cannot be called, by why.
+REFUSALS = {
+    Verdict.INVALID: "number_bad",
+    Verdict.ABROAD: "number_abroad",
+    Verdict.PREMIUM: "number_premium",
+}
 
 
 def choose(
@@ -69,9 +75,17 @@ def arriving(flow: Flow, state: State, node_id: str, page: int) -> State:
 
 
 def take_number(flow: Flow, state: State, typed: str) -> tuple[State, str] | None:
-    """A number typed or keyed where one is asked for: the new state and what to say; None if not one."""
-    number = phone_number(typed)
-    if not number:
+    """A number typed or keyed where one is asked for: the new state and what to say.
+
+    None if the hotline may not call it (`refusal` names what to say): nothing is filed to it.
+    """
+    number = parse(typed)
+    if judge(number) is not Verdict.REACHABLE:
         return None
-    said = flow.text("number_ok", number=display_number(number))
+    said = flow.text("number_ok", number=display(number))
     return replace(state, form=replace(state.form, number=number)), said
+
+
+def refusal(typed: str) -> str:
+    """The text that refuses a number `take_number` would not take: invalid, abroad or premium."""
+    return REFUSALS.get(judge(parse(typed)), "number_bad")

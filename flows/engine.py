@@ -12,20 +12,29 @@ from flows.voice.prompts import greeting, speakable
 
 def step(flows: Flows, state: State, event: Event) -> Outcome:
     """Take one step of a conversation."""
+    if event.channel is Channel.WHATSAPP:
+        state = replace(state, page=0)  # a part is one message there (an SMS page read on)
     if not _fits(flows, state, event.channel):
         # State saved under older content: start over rather than fail.
         lang = state.lang if state.lang in flows else next(iter(flows))
-        state = State(lang=lang, steps=state.steps, opted_out=state.opted_out)
+        state = State(
+            lang=lang, steps=state.steps, opted_out=state.opted_out, checkin=state.checkin
+        )
     if event.channel is Channel.VOICE:
         outcome = voice_step(flows, state, event)
         if outcome.state.lang != state.lang:  # the caller chose another language: greet them in it
             return replace(
-                outcome, replies=tuple(speakable(r) for r in greeting(flows[outcome.state.lang]))
+                outcome,
+                replies=tuple(
+                    speakable(r)
+                    for r in greeting(flows[outcome.state.lang], slow=outcome.state.slow)
+                ),
             )
         return outcome
-    outcome = sms_step(flows, state, event.text, event.opt_out_type, event.now)
+    outcome = sms_step(flows, state, event.text, event.opt_out_type, event.now, event.channel)
     if outcome.state.lang != state.lang and outcome.state.node:
-        return replace(outcome, replies=(start_text(flows[outcome.state.lang]),))
+        started = start_text(flows[outcome.state.lang], event.channel, outcome.state.resume)
+        return replace(outcome, replies=(started,))
     return outcome
 
 

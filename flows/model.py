@@ -12,6 +12,12 @@ class Channel(StrEnum):
 
     SMS = "sms"
     VOICE = "voice"
+    WHATSAPP = "whatsapp"
+
+    @property
+    def texted(self) -> bool:
+        """Whether replies are texts (SMS or WhatsApp), which share options and commands."""
+        return self is not Channel.VOICE
 
 
 class EventKind(StrEnum):
@@ -118,8 +124,9 @@ class Node:
     asks: Asks | None = None  # the answer this node collects, if it is part of the form
 
     def options_for(self, channel: Channel) -> tuple[Option, ...]:
-        """The options this channel offers."""
-        return tuple(o for o in self.options if o.channel in (None, channel))
+        """The options this channel offers (WhatsApp offers the SMS ones)."""
+        wanted = Channel.SMS if channel.texted else channel
+        return tuple(o for o in self.options if o.channel in (None, wanted))
 
     def option(self, key: str, channel: Channel) -> Option | None:
         """The option behind a key on this channel, if there is one."""
@@ -162,6 +169,12 @@ class State:
     answers so far; `crisis_at` is when the safety answer was last given and `urgent_at` when
     the last urgent request was filed (the event's clock, None for never; see flows.urgency);
     `urgent` is set while an urgent request waits for a number to call.
+
+    `slow`: the caller asked for slower speech. `read`: the parts of the fact sheet read, one
+    bit per node (by its place in the content). `resume`, `resume_page`: the part (and page)
+    offered to go on with ("Reply MORE to go on with ..."). `checkin`: where this person's
+    check-in stands (see flows.checkin; kept beside the conversation, like the opt-out), and
+    `offered`: whether this conversation has offered one.
     """
 
     lang: str = "en"
@@ -175,6 +188,12 @@ class State:
     crisis_at: int | None = None
     urgent_at: int | None = None
     urgent: bool = False
+    slow: bool = False
+    read: int = 0
+    resume: str = ""
+    resume_page: int = 0
+    checkin: str = ""
+    offered: bool = False
 
 
 @dataclass(frozen=True)
@@ -215,7 +234,19 @@ class RequestCallback:
     urgent: bool = False
 
 
-Effect = SendText | RequestCallback  # work for the host to do after the state is saved
+@dataclass(frozen=True)
+class ScheduleCheckin:
+    """Effect: the person agreed to a check-in: schedule it (see flows.checkin)."""
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Effect: count `what` (e.g. "checkin_offered") for the reports, by language and channel."""
+
+    what: str
+
+
+Effect = SendText | RequestCallback | ScheduleCheckin | Tally  # work for the host after the save
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,9 @@ REACHABLE_TYPES = frozenset(
         PhoneNumberType.TOLL_FREE,
     }
 )
+# 976 exchanges (212-976-xxxx) were, and in places still are, local pay-per-call lines, which
+# libphonenumber counts as ordinary fixed lines.
+PAY_PER_CALL_EXCHANGE = "976"
 # What Twilio puts in From for a withheld, unknown, restricted or blocked caller ID.
 WITHHELD = frozenset({"+266696687", "+86282452253", "+8656696687", "+7378742833", "+2562533"})
 
@@ -36,6 +39,14 @@ class Verdict(StrEnum):
     INVALID = "invalid"  # not a number that exists, or a withheld caller ID
     ABROAD = "abroad"  # outside the US and Canada, or billed as international
     PREMIUM = "premium"  # premium-rate, shared-cost, or any other kind we do not text or call
+
+
+# Why a number is refused, in words for staff and operators (people hear the content's words).
+REFUSED_BECAUSE = {
+    Verdict.INVALID: "not a valid phone number",
+    Verdict.ABROAD: "outside the US and Canada, or billed as international",
+    Verdict.PREMIUM: "a premium-rate or other special number",
+}
 
 
 def parse(text: str) -> str:
@@ -59,17 +70,14 @@ def parse(text: str) -> str:
 
 def judge(e164: str) -> Verdict:
     """Whether a number in E.164 may be texted or called by the hotline."""
-    if e164 in WITHHELD or not e164.startswith("+"):
-        return Verdict.INVALID
-    try:
-        number = phonenumbers.parse(e164, None)
-    except NumberParseException:
-        return Verdict.INVALID
-    if not phonenumbers.is_valid_number(number):
+    number = _valid(e164)
+    if number is None or e164 in WITHHELD:
         return Verdict.INVALID
     if phonenumbers.region_code_for_number(number) not in REGIONS:
         return Verdict.ABROAD
     if phonenumbers.number_type(number) not in REACHABLE_TYPES:
+        return Verdict.PREMIUM
+    if str(number.national_number)[3:6] == PAY_PER_CALL_EXCHANGE:
         return Verdict.PREMIUM
     return Verdict.REACHABLE
 
@@ -80,13 +88,31 @@ def reachable(e164: str) -> bool:
 
 
 def is_e164(text: str) -> bool:
-    """Whether `text` is written in E.164 ('+' and digits) as a valid number of any country."""
-    if not (text.startswith("+") and text[1:].isdigit() and text.isascii()):
-        return False
+    """Whether `text` is written in E.164: '+', then 7 to 15 ASCII digits, the first not 0."""
+    digits = text[1:]
+    return (
+        text.startswith("+")
+        and digits.isascii()
+        and digits.isdigit()
+        and 7 <= len(digits) <= 15
+        and digits[0] != "0"
+    )
+
+
+def is_valid(text: str) -> bool:
+    """Whether `text` is in E.164 and a valid number of any country (reachable or not)."""
+    return _valid(text) is not None
+
+
+def _valid(text: str) -> phonenumbers.PhoneNumber | None:
+    """`text` parsed, if it is in E.164 and a valid number of any country."""
+    if not is_e164(text):
+        return None
     try:
-        return phonenumbers.is_valid_number(phonenumbers.parse(text, None))
-    except NumberParseException:
-        return False
+        number = phonenumbers.parse(text, None)
+    except NumberParseException:  # a country code that does not exist
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
 
 
 def display(e164: str) -> str:

@@ -5,16 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from flows.model import Channel, Flows
-from flows.segments import measure, non_gsm_positions
-from flows.sms import page_text
-from flows.validate import (
+from flows.catalogue import (
     SMS_MAX_SEGMENTS,
     VOICE_MAX_SECONDS,
+    VOICE_SLOW_MAX_SECONDS,
+    slow,
     sms_texts,
     spoken_seconds,
     voice_prompts,
+    whatsapp_breach,
 )
+from flows.model import Channel, Flows
+from flows.segments import measure, non_gsm_positions
+from flows.sms import page_text
 from flows.voice.prompts import prompt, speakable
 
 
@@ -30,7 +33,8 @@ class Line:
 
 
 def budget_lines(flows: Flows) -> Iterator[Line]:
-    """Every SMS text and voice prompt of every language, with its cost and any breach."""
+    """Every SMS text, WhatsApp message and voice prompt (at the usual pace and slowly) of every
+    language, with its cost and any breach."""
     for lang, flow in flows.items():
         for name, text in sms_texts(flow):
             m = measure(text)
@@ -42,11 +46,18 @@ def budget_lines(flows: Flows) -> Iterator[Line]:
             if m.segments > SMS_MAX_SEGMENTS:
                 breaches.append(f"over {SMS_MAX_SEGMENTS} segments")
             yield Line(lang, Channel.SMS, name, figures, "; ".join(breaches))
+        for name, text in sms_texts(flow, Channel.WHATSAPP):
+            figures = f"{len(text)} chars, 1 message"
+            yield Line(lang, Channel.WHATSAPP, name, figures, whatsapp_breach(text))
         for name, text in voice_prompts(flow):
-            seconds = spoken_seconds(text)
-            figures = f"{len(speakable(text).split())} words, {seconds:.0f} s"
-            over = f"over {VOICE_MAX_SECONDS:.0f} s" if seconds > VOICE_MAX_SECONDS else ""
-            yield Line(lang, Channel.VOICE, name, figures, over)
+            seconds, slowly = spoken_seconds(text), slow(text)
+            figures = (
+                f"{len(speakable(text).split())} words, {seconds:.0f} s, slowly {slowly:.0f} s"
+            )
+            overs = [f"over {VOICE_MAX_SECONDS:.0f} s"] if seconds > VOICE_MAX_SECONDS else []
+            if slowly > VOICE_SLOW_MAX_SECONDS:
+                overs.append(f"slowly over {VOICE_SLOW_MAX_SECONDS:.0f} s")
+            yield Line(lang, Channel.VOICE, name, figures, "; ".join(overs))
 
 
 def transcript(flows: Flows) -> str:
@@ -62,6 +73,8 @@ def transcript(flows: Flows) -> str:
                 out.append(
                     f"[text {page + 1} of {len(node.sms)}]\n{page_text(flow, node.id, page)}\n"
                 )
+            whatsapp = page_text(flow, node.id, 0, Channel.WHATSAPP)
+            out.append(f"### On WhatsApp\n[one message]\n{whatsapp}\n")
             out.append("### By phone")
             for page in range(len(node.voice)):
                 spoken = " ".join(speakable(p) for p in prompt(flow, node.id, page))

@@ -121,22 +121,3 @@ def choice(text: str) -> str:
     """The digits of a numeric reply ('2.' -> '2'), or ''."""
     norm = normalise(text)
     return norm if norm.isdigit() else ""
-
-
-def phone_number(text: str) -> str:
-    """A US or Canadian number typed or keyed any common way, as E.164; '' if it is not one."""
-    # ASCII digits only (fullwidth ones fold to them): anything else would not dial, or cost UCS-2.
-    digits = re.sub(r"[^0-9]", "", unicodedata.normalize("NFKC", text[:MAX_READ]))
-    if len(digits) == 11 and digits.startswith("1"):
-        digits = digits[1:]
-    if len(digits) != 10 or digits[0] in "01" or digits[3] in "01":
-        return ""
-    return "+1" + digits
-
-
-def display_number(e164: str) -> str:
-    """'+15551234567' -> '555-123-4567', as people write it (other countries' numbers unchanged)."""
-    if not (e164.startswith("+1") and len(e164) == 12):
-        return e164
-    digits = e164[2:]
-    return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"

@@ -5,6 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from flows.callback import CALLBACK_NODE, DONE_NODE, NUMBER_NODE
+from flows.catalogue import (
+    SMS_MAX_SEGMENTS,
+    VOICE_MAX_SECONDS,
+    VOICE_SLOW_MAX_SECONDS,
+    WHEN_MAX,
+    slow,
+    sms_texts,
+    spoken_seconds,
+    voice_prompts,
+    whatsapp_breach,
+)
 from flows.model import (
     Channel,
     FileRequest,
@@ -17,13 +28,7 @@ from flows.model import (
     Window,
 )
 from flows.segments import measure
-from flows.sms import no_more_text, page_text, sorry_text, start_text
-from flows.voice.prompts import crisis_prompt, greeting, prompt, speakable
 
-SMS_MAX_SEGMENTS = 2
-WHEN_MAX = 40  # the longest "when to expect the call" phrase, in any language
-VOICE_MAX_SECONDS = 45.0
-WORDS_PER_SECOND = 150 / 60
 # Texts the host fills in (hotline/office.py): the office hours in words ("Monday to Friday,
 # from 9 AM to 5 PM, New York time"), and when to expect a call back.
 HOST_TEXTS = [
@@ -53,6 +58,8 @@ REQUIRED_TEXTS = [
     "voice_form_keys",
     "number_ok",
     "number_bad",
+    "number_abroad",
+    "number_premium",
     "welcome",
     "notice",
     "root_footer",
@@ -76,29 +83,36 @@ REQUIRED_TEXTS = [
     "voice_goodbye",
     "voice_texted",
     "voice_no_text",
+    "voice_not_textable",
     "voice_connecting",
     "voice_closed",
     "voice_no_answer",
     "unavailable_voice",
+    "opted_out",
+    "opted_in",
+    "resume",
+    "checkin_offer",
+    "checkin_offer_after_call",
+    "checkin_agreed",
+    "checkin_declined",
+    "checkin",
+    "checkin_thanks_yes",
+    "checkin_thanks_not_yet",
+    "checkin_thanks_social_worker",
+    "voice_slower_offer",
+    "voice_slower",
+    "voice_resume",
     *HOST_TEXTS,
 ]
 REQUIRED_KEYWORDS = (
     "start", "menu", "back", "more", "repeat", "talk", "help", "urgent", "crisis", "negation",
+    "slower",
 )  # fmt: skip
 # Ordered word lists, and how many words each has: digits 0-9 said as words, the days of the
 # week from Monday, and the words for before and after noon.
 REQUIRED_WORDS = {"numbers": 10, "days": 7, "meridiem": 2}
 LANGUAGE_KEY = "9"  # 0 is the main menu, 8 an urgent call back, 9 elsewhere "send this by text"
 REQUIRED_NODES = (CALLBACK_NODE, DONE_NODE, NUMBER_NODE)
-VOICE_LEADS = [
-    "voice_wrong_key",
-    "voice_not_understood",
-    "voice_silence",
-    "voice_help",
-    "voice_texted",
-    "voice_no_text",
-    "voice_no_answer",
-]
 
 
 class ContentError(ValueError):
@@ -111,42 +125,6 @@ def validate(flows: Flows) -> None:
     problems += list(_shape_problems(flows))
     if problems:
         raise ContentError("content is not valid:\n  " + "\n  ".join(problems))
-
-
-def spoken_seconds(text: str) -> float:
-    """How long text-to-speech takes to say `text`, at 150 words a minute."""
-    return len(speakable(text).split()) / WORDS_PER_SECOND
-
-
-def voice_prompts(flow: Flow) -> Iterator[tuple[str, str]]:
-    """Every prompt the voice line can say in one breath, each with a name saying where."""
-    yield "greeting", " ".join(greeting(flow))
-    for name in ("voice_offer", "voice_goodbye", "voice_crisis_last", "unavailable_voice"):
-        yield name, flow.text(name)
-    yield "voice_crisis", " ".join(crisis_prompt(flow))
-    # A prompt may follow one short lead-in ("Sorry, that is not one of the choices."): budget the longest.
-    lead = max((flow.text(name) for name in VOICE_LEADS), key=spoken_seconds)
-    for node in flow.nodes.values():
-        for page in range(len(node.voice)):
-            yield f"{node.id}[{page}]", " ".join((lead, *prompt(flow, node.id, page)))
-
-
-def sms_texts(flow: Flow) -> Iterator[tuple[str, str]]:
-    """Every text the SMS line can send in this language, each with a name saying where it is used."""
-    yield "start", start_text(flow)
-    for name in ("help", "unavailable", "callback_missed", "crisis", "urgent_filed", "slow_down"):
-        yield name, flow.text(name)
-    # "when" is worded at send time (hotline.office), never longer than WHEN_MAX characters.
-    when = "w" * WHEN_MAX
-    yield "callback_confirmed", flow.text("callback_confirmed", number="555-123-4567", when=when)
-    number = flow.text("number_ok", number="555-123-4567")
-    yield "number_ok", "\n".join([number, page_text(flow, CALLBACK_NODE, 0)])
-    yield "number_bad", "\n".join([flow.text("number_bad"), page_text(flow, NUMBER_NODE, 0)])
-    for node in flow.nodes.values():
-        for page in range(len(node.sms)):
-            yield f"{node.id}[{page}]", page_text(flow, node.id, page)
-            yield f"{node.id}[{page}] sorry", sorry_text(flow, node.id, page)
-        yield f"{node.id} no more", no_more_text(flow, node.id)
 
 
 def _flow_problems(flow: Flow) -> Iterator[str]:
@@ -185,10 +163,15 @@ def _flow_problems(flow: Flow) -> Iterator[str]:
                 f"{lang}: SMS {name} is {m.encoding}, {m.characters} chars, {m.segments} segments"
                 f" (budget: GSM-7, {SMS_MAX_SEGMENTS}); non-GSM: {list(m.non_gsm)}"
             )
+    for name, text in sms_texts(flow, Channel.WHATSAPP):
+        if breach := whatsapp_breach(text):
+            yield f"{lang}: WhatsApp {name} is {breach}"
     for name, text in voice_prompts(flow):
         seconds = spoken_seconds(text)
         if seconds > VOICE_MAX_SECONDS:
             yield f"{lang}: voice {name} takes {seconds:.0f} s (budget {VOICE_MAX_SECONDS:.0f} s)"
+        if slow(text) > VOICE_SLOW_MAX_SECONDS:
+            yield f"{lang}: voice {name} takes {slow(text):.0f} s slowly (budget {VOICE_SLOW_MAX_SECONDS:.0f} s)"
 
 
 def _word_problems(flow: Flow) -> Iterator[str]:

@@ -10,15 +10,28 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from flows.engine import step
-from flows.model import Channel, Outcome, RequestCallback, SendText, State, Then
+from flows.model import (
+    Channel,
+    Outcome,
+    RequestCallback,
+    ScheduleCheckin,
+    SendText,
+    State,
+    Tally,
+    Then,
+)
+from flows.parts import from_heard, heard
+from flows.phones import reachable
 from flows.voice.prompts import prompt, speakable
 from hotline.inbound import Inbound
 from hotline.outbound import outbox
 from hotline.reports import tally
 from hotline.stores import keys
+from hotline.stores.conversations import Beside
 from hotline.wiring import Hotline
 
 EFFECTS_REMEMBERED = 24 * 3600  # seconds an event's effects are known to be queued
+WHATSAPP_SESSION = 24 * 3600  # WhatsApp's customer service window after a person's message
 
 
 @dataclass(frozen=True)
@@ -57,17 +70,63 @@ def take_step(h: Hotline, inbound: Inbound) -> Stepped:
         inbound.event_id,
         engine,
         lambda outcome: hand_off(h, outcome, inbound),
-        rate_limit=h.settings.sms_per_minute if inbound.channel is Channel.SMS else 0,
+        rate_limit=h.settings.sms_per_minute if inbound.channel.texted else 0,
+        channel=inbound.channel,
+        beside=_beside(h, inbound),
     )
     outcome = advanced.outcome
     if before and not (advanced.replayed or advanced.over_limit):  # counted once, in a second
         h.reports.add(
             tally.step(h.flows, inbound.event, before[0], outcome, h.store.tag(inbound.who))
         )
+    if not advanced.replayed:
+        _after_save(h, outcome, inbound)
     if advanced.stale and inbound.channel is Channel.VOICE:
         here = prompt(h.flows[outcome.state.lang], outcome.state.node, outcome.state.page)
         outcome = replace(outcome, replies=tuple(speakable(p) for p in here), then=Then.GATHER)
     return Stepped(outcome, advanced.replayed, advanced.stale, advanced.over_limit)
+
+
+def _beside(h: Hotline, inbound: Inbound) -> Beside | None:
+    """What is kept beside the conversation: on WhatsApp, that the person wrote (24 hours of
+    free-form replies); for a caller, the part last heard (for their next call)."""
+    tag = h.store.tag(inbound.who)
+    if inbound.channel is Channel.WHATSAPP:
+        return Beside(keys.whatsapp_session(tag), WHATSAPP_SESSION, keep=lambda state: "1")
+    if inbound.channel is Channel.VOICE and reachable(inbound.who):
+        return Beside(
+            keys.last_heard(tag),
+            h.settings.conversation_ttl,
+            start=lambda kept: _calling_again(h, kept),
+            keep=lambda state: _heard_now(h, state),
+        )
+    return None
+
+
+def _heard_now(h: Hotline, state: State) -> str:
+    """What to keep of a call after a step: the part and page heard, with the language ('' to
+    keep what is kept when the caller is not at a part)."""
+    where = heard(h.flows[state.lang], state)
+    return f"{state.lang} {where}" if where else ""
+
+
+def _calling_again(h: Hotline, kept: str) -> State:
+    """A new call's state, offering the part the caller last heard (kept as "lang node page")."""
+    lang, _, where = kept.partition(" ")
+    if lang not in h.flows:
+        return State()
+    return replace(from_heard(h.flows[lang], where), lang=lang)
+
+
+def _after_save(h: Hotline, outcome: Outcome, inbound: Inbound) -> None:
+    """The effects that must follow the step that won: a step that lost to a simultaneous one
+    (and was taken again) must neither count nor schedule anything."""
+    for effect in outcome.effects:
+        match effect:
+            case ScheduleCheckin():
+                outbox.schedule_checkin(h, inbound.who, inbound.channel, outcome.state.lang)
+            case Tally(what):
+                h.counts.add(what, outcome.state.lang, inbound.channel)
 
 
 def hand_off(h: Hotline, outcome: Outcome, inbound: Inbound) -> None:

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from flows.model import Channel, Event, EventKind
-from hotline.settings import can_be_reached
+from flows.phones import reachable
 from hotline.stores.conversations import SMS_CONVERSATION, call_conversation
 
 FAILED_VERIFICATION = "TN-Validation-Failed"  # StirVerstat's prefix for a caller ID that failed
+WHATSAPP = "whatsapp:"  # the prefix of a WhatsApp address in From and To
 
 
 class VoiceRequest(StrEnum):
@@ -42,10 +43,11 @@ _KINDS = {
 class Inbound:
     """One webhook as the conversation step needs it.
 
-    `who` is the person's number, or a withheld caller's CallSid (such a call is its own
-    person, for state and requests); `conversation` names which of their conversations this
-    is; `event_id` recognises a repeat; `sid` (a MessageSid or CallSid, never a number) keys the
-    effects the step hands off. `verified` is False for a caller ID that failed STIR/SHAKEN
+    `who` is the person's number, or the CallSid of a caller whose ID the hotline may not call
+    or text (withheld, abroad, premium-rate: such a call is its own person, for state and
+    requests); `conversation` names which of their conversations this is; `event_id`
+    recognises a repeat; `sid` (a MessageSid or CallSid, never a number) keys the effects the
+    step hands off. `verified` is False for a caller ID that failed STIR/SHAKEN
     verification: it may be spoofed, so it is texted nothing and changes no open request.
     """
 
@@ -59,18 +61,24 @@ class Inbound:
 
 
 def sms(form: Mapping[str, str]) -> Inbound:
-    """An incoming text."""
-    sid = form.get("MessageSid", "")
+    """An incoming text, by SMS or WhatsApp (`From=whatsapp:+1…`).
+
+    A WhatsApp message belongs to the person behind the number, as their texts do (one
+    conversation); its ProfileName (the name they gave WhatsApp) is never read.
+    """
+    sid, sender = form.get("MessageSid", ""), form.get("From", "")
+    channel = Channel.WHATSAPP if sender.startswith(WHATSAPP) else Channel.SMS
     event = Event(
-        Channel.SMS, text=form.get("Body", ""), opt_out_type=form.get("OptOutType", "").upper()
+        channel, text=form.get("Body", ""), opt_out_type=form.get("OptOutType", "").upper()
     )
-    return Inbound(Channel.SMS, form.get("From", ""), SMS_CONVERSATION, sid, sid, event)
+    who = sender.removeprefix(WHATSAPP)
+    return Inbound(channel, who, SMS_CONVERSATION, sid, sid, event)
 
 
 def voice(form: Mapping[str, str], request: VoiceRequest, step: str, office_open: bool) -> Inbound:
     """One request of a call; `step` is the `n` its URL carried ('' for the call's first)."""
     caller, call_sid = form.get("From", ""), form.get("CallSid", "")
-    reachable = can_be_reached(caller)
+    can_reach = reachable(caller)
     # Twilio's STIR/SHAKEN verdict; most calls carry none, and are taken at their word.
     verified = not form.get("StirVerstat", "").startswith(FAILED_VERIFICATION)
     kind, suffix = _KINDS[request]
@@ -81,11 +89,11 @@ def voice(form: Mapping[str, str], request: VoiceRequest, step: str, office_open
         confidence=_confidence(form.get("Confidence", "")),
         kind=kind,
         dial_status=form.get("DialCallStatus", ""),
-        can_text=reachable and verified,
+        can_text=can_reach and verified,
         office_open=office_open,
     )
     event_id = suffix if request is VoiceRequest.CALL else f"{step}{suffix}"
-    who = caller if reachable else call_sid
+    who = caller if can_reach else call_sid
     conversation = call_conversation(call_sid)
     return Inbound(Channel.VOICE, who, conversation, event_id, call_sid, event, verified)
 

@@ -7,7 +7,9 @@ import logging
 import os
 import re
 
-# An E.164 number, or a North American one written any common way; not dates or times.
+# An E.164 number, or a North American one written any common way; not dates or times. A
+# regex, not flows.phones: a log line may quote a mistyped, forged or invalid number, which must
+# be hidden as well as a valid one, and libphonenumber finds only numbers it would accept.
 _PHONE = re.compile(
     r"\+\d(?:[\s().-]*\d){6,14}"
     r"|(?<![\d:.-])(?:1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?![\d:])"

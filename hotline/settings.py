@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from flows import phones
 from hotline.office import OfficeHours
 
 TWILIO_API = "https://api.twilio.com"
-E164 = re.compile(r"^\+[1-9]\d{6,14}$", re.ASCII)
 _ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$", re.ASCII)
-# What Twilio puts in From for a withheld, unknown, restricted or blocked caller ID.
-WITHHELD = frozenset({"+266696687", "+86282452253", "+8656696687", "+7378742833", "+2562533"})
+_CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$", re.ASCII)
 OFFICE_HOURS = "mon-fri 09:00-17:00"
 OFFICE_TIMEZONE = "America/New_York"
 SENTINEL_MASTER = "hotline"  # the name Sentinel monitors the queue's Redis under, by default
-
-
-def can_be_reached(number: str) -> bool:
-    """Whether a caller's number can be texted and called back (not withheld, not malformed)."""
-    return bool(E164.match(number)) and number not in WITHHELD
 
 
 def parse_sentinels(text: str) -> tuple[tuple[str, int], ...]:
@@ -36,6 +31,45 @@ def parse_sentinels(text: str) -> tuple[tuple[str, int], ...]:
 
 class SettingsError(ValueError):
     """The environment is missing a setting or has a bad one."""
+
+
+@dataclass(frozen=True)
+class WhatsAppTemplate:
+    """A pre-approved WhatsApp template standing in for one of the content's texts in one
+    language, for a message started more than 24 hours after the person last wrote."""
+
+    text: (
+        str  # the content's text it stands for: checkin, checkin_offer_after_call, callback_missed
+    )
+    lang: str
+    content_sid: str  # Twilio's ContentSid, HX and 32 hex digits
+    variables: str = ""  # ContentVariables, JSON ('' for none)
+
+
+def parse_templates(raw: str) -> tuple[WhatsAppTemplate, ...]:
+    """WHATSAPP_TEMPLATES: JSON {"<text>": {"<lang>": {"sid": "HX…", "variables": {"1": "…"}}}}."""
+    if not raw.strip():
+        return ()
+    try:
+        found = [
+            WhatsAppTemplate(name, lang, str(given["sid"]), _variables(given.get("variables")))
+            for name, langs in json.loads(raw).items()
+            for lang, given in langs.items()
+        ]
+    except (ValueError, AttributeError, KeyError, TypeError) as exc:
+        raise ValueError(f"WHATSAPP_TEMPLATES is not the JSON it should be: {exc!r}") from None
+    if any(not _CONTENT_SID.match(t.content_sid) for t in found):
+        raise ValueError("WHATSAPP_TEMPLATES: every sid must be HX followed by 32 hex digits")
+    return tuple(found)
+
+
+def _variables(given: object) -> str:
+    """A template's ContentVariables as JSON ('' for none); TypeError if not an object."""
+    if given in (None, {}):
+        return ""
+    if not isinstance(given, dict):
+        raise TypeError("variables must be an object")
+    return json.dumps(given)
 
 
 @dataclass(frozen=True)
@@ -71,13 +105,20 @@ class Settings:
     staff_require_2fa: bool = False  # social workers too (supervisors and admins always)
     audit_days: int = 400  # the audit trail's entries are kept in Redis this long
     login_hashes_per_second: int = 2  # password checks one web process does a second, at most
+    whatsapp_sender: str = ""  # the hotline's WhatsApp number (E.164), '' for no WhatsApp
+    whatsapp_templates: tuple[WhatsAppTemplate, ...] = ()
     report_days: int = 400  # days the report's counts are kept
     metrics_token: str = ""  # bearer token for /metrics ('' = no /metrics at all)
     metrics_dir: str = ""  # PROMETHEUS_MULTIPROC_DIR: gunicorn's processes share metrics there
 
     def own_numbers(self) -> frozenset[str]:
         """The numbers people reach the hotline on ('' when TWILIO_PHONE_NUMBER is unset)."""
-        return frozenset({self.twilio_phone_number, *self.twilio_senders} - {""})
+        own = {self.twilio_phone_number, self.whatsapp_sender, *self.twilio_senders}
+        return frozenset(own - {""})
+
+    def template(self, text: str, lang: str) -> WhatsAppTemplate | None:
+        """The WhatsApp template configured for `text` in `lang`, if any."""
+        return next((t for t in self.whatsapp_templates if (t.text, t.lang) == (text, lang)), None)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -97,13 +138,31 @@ class Settings:
         sid = env.get("TWILIO_ACCOUNT_SID", "")
         if sid and not _ACCOUNT_SID.match(sid):
             problems.append("TWILIO_ACCOUNT_SID must look like AC followed by 32 hex digits")
-        for name in ("TWILIO_PHONE_NUMBER", "SOCIAL_WORKER_LINE"):
-            if env.get(name) and not E164.match(env[name]):
-                problems.append(f"{name} must be an E.164 number such as +18005551212")
+        whatsapp = env.get("WHATSAPP_SENDER", "")
+        if whatsapp and not phones.is_e164(whatsapp):
+            problems.append("WHATSAPP_SENDER must be an E.164 number such as +18005551212")
         alerts, senders = _numbers(env, "STAFF_ALERT_NUMBERS"), _numbers(env, "TWILIO_SENDERS")
-        for name, listed in (("STAFF_ALERT_NUMBERS", alerts), ("TWILIO_SENDERS", senders)):
-            if any(not E164.match(n) for n in listed):
-                problems.append(f"{name} must be E.164 numbers separated by commas")
+        # The hotline's own numbers are Twilio's to judge, so only their form is checked: the
+        # hotline sends from them, never to them, and flows.phones would refuse Twilio's test
+        # numbers (+1 500 555 0006 is a "personal" number to libphonenumber) and any range
+        # opened after its metadata was made.
+        own = env.get("TWILIO_PHONE_NUMBER", "")
+        if own and not phones.is_e164(own):
+            problems.append("TWILIO_PHONE_NUMBER must be an E.164 number such as +18005551212")
+        if not all(phones.is_e164(n) for n in senders):
+            problems.append("TWILIO_SENDERS must be E.164 numbers separated by commas")
+        # Numbers the hotline dials or texts: the rule for anyone's.
+        line = env.get("SOCIAL_WORKER_LINE") or cls.social_worker_line
+        if why := _refused((line,)):
+            problems.append(
+                "SOCIAL_WORKER_LINE must be a US or Canadian number in E.164 such as "
+                f"+18005551212: it is {why}"
+            )
+        if why := _refused(alerts):
+            problems.append(
+                "STAFF_ALERT_NUMBERS must be US or Canadian numbers in E.164, separated by "
+                f"commas: one is {why}"
+            )
         numbers = {
             name: env.get(name, str(default))
             for name, default in (
@@ -144,6 +203,10 @@ class Settings:
             )
         except ValueError as exc:
             problems.append(f"OFFICE_HOURS/OFFICE_TIMEZONE/OFFICE_HOLIDAYS: {exc}")
+        try:
+            templates = parse_templates(env.get("WHATSAPP_TEMPLATES", ""))
+        except ValueError as exc:
+            problems.append(str(exc))
         if problems:
             raise SettingsError("bad settings: " + "; ".join(problems))
         return cls(
@@ -158,7 +221,7 @@ class Settings:
             public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
             trust_proxy=_flag(env, "TRUST_PROXY"),
             conversation_ttl=int(ttl),
-            social_worker_line=env.get("SOCIAL_WORKER_LINE") or cls.social_worker_line,
+            social_worker_line=line,
             office_hours=office,
             staff_alert_numbers=alerts,
             conversation_redis_url=env.get("CONVERSATION_REDIS_URL", ""),
@@ -174,10 +237,18 @@ class Settings:
             staff_require_2fa=_flag(env, "STAFF_REQUIRE_2FA"),
             audit_days=int(numbers["AUDIT_DAYS"]),
             login_hashes_per_second=int(numbers["LOGIN_HASHES_PER_SECOND"]),
+            whatsapp_sender=env.get("WHATSAPP_SENDER", ""),
+            whatsapp_templates=templates,
             report_days=int(numbers["REPORT_DAYS"]),
             metrics_token=env.get("METRICS_TOKEN", ""),
             metrics_dir=env.get("PROMETHEUS_MULTIPROC_DIR", ""),
         )
+
+
+def _refused(numbers: tuple[str, ...]) -> str:
+    """Why the first of `numbers` the hotline may not call or text is refused ('' if none is)."""
+    verdicts = (phones.judge(n) for n in numbers)
+    return next((phones.REFUSED_BECAUSE[v] for v in verdicts if v in phones.REFUSED_BECAUSE), "")
 
 
 def _numbers(env: Mapping[str, str], name: str) -> tuple[str, ...]:

@@ -30,6 +30,7 @@ from hotline.stores.audit import AuditTrail
 from hotline.stores.callbacks import CallbackQueue
 from hotline.stores.conversations import ConversationStore
 from hotline.stores.failover import MasterWatch
+from hotline.stores.reach_counts import ReachCounts
 from hotline.stores.sessions import SessionStore
 from hotline.stores.staff import StaffDirectory
 from hotline.stores.throttle import HashBudget, LoginThrottle
@@ -60,6 +61,7 @@ class Hotline:
     master: MasterWatch
     validator: RequestValidator
     twilio: TwilioRest
+    counts: ReachCounts  # check-ins and WhatsApp, for the reports
     reports: ReportCounters
 
 
@@ -100,6 +102,7 @@ def build_hotline(settings: Settings, clock: Callable[[], float] = time.time) ->
         master=MasterWatch(connection),
         validator=RequestValidator(settings.twilio_auth_token),
         twilio=TwilioRest(settings, reports),
+        counts=ReachCounts(connection),
         reports=reports,
     )
 

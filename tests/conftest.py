@@ -23,6 +23,7 @@ from hotline.web.app import create_app
 from tests.support import (
     ACCOUNT_SID,
     AUTH_TOKEN,
+    CALLER,
     Phone,
     add_staff,
     base_settings,
@@ -91,4 +92,4 @@ def phone(app: Flask) -> Phone:
 
 @pytest.fixture
 def caller(app: Flask) -> Caller:
-    return Caller(transport(app.test_client()), "+15551230002")
+    return Caller(transport(app.test_client()), CALLER)

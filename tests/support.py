@@ -7,6 +7,7 @@ The fixtures in `tests/conftest.py` are built from these; a test imports what it
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import threading
 import time
@@ -38,8 +39,32 @@ PUBLIC_BASE_URL = "https://hotline.example.org"
 ACCOUNT_SID = "AC" + "0" * 32
 HOTLINE_NUMBER = "+15005550006"  # the hotline's own number (Twilio's magic test number)
 PASSWORD = "correct horse battery"  # every test staff account's password
-ALICE_PHONE = "+15557770011"
-BOB_PHONE = "+15557770012"
+
+# People's numbers. libphonenumber (flows/phones.py) checks a North American number's area
+# code and exchange, so the +1 555 … numbers of old are invalid (555 is no area code). NANPA
+# keeps 555-0100 to 555-0199 for fiction in every area code, and libphonenumber takes them for
+# ordinary US lines: the tests use those, from real area codes, one (or two) per purpose:
+# 202 texters and callers, 312 staff, 212 "another number to call", others for fault suites.
+TEXTER = "+12025550101"  # the `phone` fixture
+CALLER = "+12025550102"  # the `caller` fixture
+ALICE_PHONE = "+13125550111"
+BOB_PHONE = "+13125550112"
+STAFF_ALERT = "+13125550101"
+# Numbers the hotline must not text or call, with why (`flows.phones.Verdict`).
+PREMIUM_900 = "+19005550123"
+PREMIUM_976 = "+12129760123"  # a 976 exchange: pay-per-call, a fixed line to libphonenumber
+ABROAD = "+442079460123"  # London; Ofcom keeps 020 7946 0xxx for drama
+CARIBBEAN = "+18765550123"  # Jamaica: +1, but billed as international
+INVALID = "+15551230001"
+WITHHELD = "+266696687"  # what Twilio puts in From for an anonymous caller
+# Area codes whose 555-01xx `fictional` hands out, a hundred each, in this order.
+AREAS = (202, 303, 305, 404, 415, 503, 512, 602, 612, 615, 617, 702, 801, 919)
+
+
+def fictional(i: int, area: int = 202) -> str:
+    """Number `i` of the fictional 555-0100 to 555-0199 of `area`; past 99, the next area's."""
+    area = AREAS[AREAS.index(area) + i // 100]
+    return f"+1{area}555{100 + i % 100:04d}"
 
 
 # The content
@@ -87,7 +112,8 @@ def base_settings(redis_url: str, twilio_url: str) -> Settings:
         twilio_phone_number=HOTLINE_NUMBER,
         twilio_api_base_url=twilio_url,
         public_base_url=PUBLIC_BASE_URL,
-        staff_alert_numbers=("+15557770001",),
+        staff_alert_numbers=(STAFF_ALERT,),
+        whatsapp_sender=HOTLINE_NUMBER,
         sms_per_minute=1000,  # tests read the whole fact sheet in a second; test_abuse sets its own
     )
 
@@ -112,7 +138,20 @@ def worker_env(settings: Settings) -> dict[str, str]:
         "STAFF_ALERT_NUMBERS": ",".join(settings.staff_alert_numbers),
         "TEXTS_PER_HOUR": str(settings.texts_per_hour),
         "OFFICE_HOURS": "mon-fri 09:00-17:00", "OFFICE_TIMEZONE": "America/New_York",
+        "WHATSAPP_SENDER": settings.whatsapp_sender,
+        "WHATSAPP_TEMPLATES": templates_json(settings),
     }  # fmt: skip
+
+
+def templates_json(settings: Settings) -> str:
+    """WHATSAPP_TEMPLATES as the environment would give `settings`' templates."""
+    nested: dict[str, dict[str, dict[str, object]]] = {}
+    for t in settings.whatsapp_templates:
+        given: dict[str, object] = {"sid": t.content_sid}
+        if t.variables:
+            given["variables"] = json.loads(t.variables)
+        nested.setdefault(t.text, {})[t.lang] = given
+    return json.dumps(nested) if nested else ""
 
 
 class BurstWorker(SimpleWorker):
@@ -205,12 +244,12 @@ def message_bodies(xml: bytes | str) -> list[str]:
 class Phone:
     """A phone texting the hotline through the test client; `text` returns the reply bodies."""
 
-    def __init__(self, client: FlaskClient, number: str = "+15551230001") -> None:
-        self.texter = Texter(transport(client), number)
+    def __init__(self, client: FlaskClient, number: str = TEXTER, whatsapp: bool = False) -> None:
+        self.texter = Texter(transport(client), number, whatsapp)
         self.number = number
 
-    def text(self, body: str, sid: str = "") -> list[str]:
-        return [t.body for t in self.texter.text(body, sid)]
+    def text(self, body: str, sid: str = "", opt_out_type: str = "") -> list[str]:
+        return [t.body for t in self.texter.text(body, sid, opt_out_type)]
 
 
 # Many at once

@@ -10,6 +10,7 @@ from flows.text import normalise
 
 MIN_CONFIDENCE = 0.4
 REPEAT_KEY, MENU_KEY, MORE_KEY, TEXT_KEY, URGENT_KEY = "*", "0", "1", "9", "8"
+SLOW_KEY = "#"  # every key of the main menu is taken: pound asks for slower speech
 HELP_KEY, BACK_KEY, MORE_WORD, TALK_KEY = "help", "back", "more", "talk"  # spoken only
 # Spoken commands, by their keyword list in the content, and the key each stands for.
 COMMANDS = (
@@ -27,6 +28,8 @@ def heard_key(flows: Flows, flow: Flow, event: Event, choices: tuple[Option, ...
     if not event.text or (event.confidence is not None and event.confidence < MIN_CONFIDENCE):
         return None
     said = normalise(event.text)
+    if any(_means(said, phrase) for phrase in everyones(flows, "slower")):
+        return SLOW_KEY  # before MORE: "más despacio" holds "más"
     digits = number_words(tuple(flows.values()))
     if said in digits or (len(said) == 1 and said.isdigit()):
         return digits.get(said, said)

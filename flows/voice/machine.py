@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flows.callback import CALLBACK_NODE, DONE_NODE, NUMBER_NODE, take_number
+from flows.callback import CALLBACK_NODE, DONE_NODE, NUMBER_NODE, refusal, take_number
 from flows.crisis import crisis_bank, is_crisis
 from flows.languages import everyones
 from flows.model import Asks, Channel, Event, EventKind, Flow, Flows, Outcome, State, Then
@@ -35,9 +35,8 @@ def _step(flows: Flows, state: State, event: Event) -> Outcome:
     flow = flows[state.lang]
     state = replace(state, steps=state.steps + 1)
     if event.kind is EventKind.CALL or not state.node:
-        return Outcome(
-            replace(state, node=flow.root, page=0, misses=0), greeting(flow), then=Then.GATHER
-        )
+        welcome = greeting(flow, state.resume, state.slow)
+        return Outcome(replace(state, node=flow.root, page=0, misses=0), welcome, then=Then.GATHER)
     crisis = crisis_bank(everyones(flows, "crisis"), everyones(flows, "not_crisis"))
     if event.text and is_crisis(event.text, crisis):
         said = answered_crisis(state, event.now)
@@ -74,7 +73,7 @@ def _number_keyed(flow: Flow, state: State, event: Event) -> Outcome:
     """The number to call, keyed on the number prompt: filed at once if the request is urgent."""
     taken = take_number(flow, state, event.digits)
     if taken is None:
-        return miss(flow, state, event, sorry="number_bad")
+        return miss(flow, state, event, sorry=refusal(event.digits))
     state, said = replace(taken[0], misses=0), taken[1]
     if state.urgent and may_file_urgent(state, event.now):
         filed = filed_urgent(state, event.now)

@@ -25,6 +25,7 @@ from flows.voice.hearing import (
     MORE_KEY,
     MORE_WORD,
     REPEAT_KEY,
+    SLOW_KEY,
     TALK_KEY,
     TEXT_KEY,
 )
@@ -37,8 +38,13 @@ OFFER_TALK_KEY, OFFER_CALLBACK_KEY = "1", "2"
 def press(flow: Flow, state: State, event: Event, key: str) -> Outcome:
     """Do what `key` (pressed, or said as words) does where the caller is."""
     node = flow.nodes[state.node]
-    missed_before, state = state, replace(state, misses=0)
+    missed_before, state = state, replace(state, misses=0, resume="", resume_page=0)
     last_page = state.page + 1 >= len(node.voice)
+    if key == MORE_WORD and missed_before.resume and state.node == flow.root:
+        return show(flow, state, missed_before.resume, missed_before.resume_page)  # calling again
+    if key == SLOW_KEY:
+        slower = (flow.text("voice_slower"),)
+        return show(flow, replace(state, slow=True), state.node, state.page, lead=slower)
     if key == REPEAT_KEY:
         return show(flow, state, state.node, state.page)
     if key == MENU_KEY:
@@ -53,7 +59,8 @@ def press(flow: Flow, state: State, event: Event, key: str) -> Outcome:
         return talk(flow, state, event)
     if key == TEXT_KEY and can_text_here(flow, state.node):
         if not (event.can_text and not state.opted_out):
-            return show(flow, state, state.node, state.page, lead=(flow.text("voice_no_text"),))
+            why = "voice_no_text" if event.can_text else "voice_not_textable"  # opted out, or not
+            return show(flow, state, state.node, state.page, lead=(flow.text(why),))
         shown = show(flow, state, state.node, state.page, lead=(flow.text("voice_texted"),))
         return replace(shown, effects=(SendText(state.node),))
     if key in (MORE_KEY, MORE_WORD) and not last_page:
@@ -103,6 +110,10 @@ def answer_offer(flow: Flow, state: State, event: Event, key: str | None) -> Out
         return show(flow, replace(state, misses=0), flow.root, 0)
     if key == REPEAT_KEY:
         return Outcome(state, offer(flow), then=Then.GATHER)
+    if key == SLOW_KEY:
+        return Outcome(
+            replace(state, slow=True), (flow.text("voice_slower"), *offer(flow)), then=Then.GATHER
+        )
     return goodbye(flow, state)
 
 

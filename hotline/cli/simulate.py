@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import click
 
 from hotline.dev.env import dev_environment
-from hotline.dev.phone import Caller, Heard, Text, Texter, Transport, http_transport
+from hotline.dev.phone import PLAY_NUMBER, Caller, Heard, Text, Texter, Transport, http_transport
 
 
 @click.command()
@@ -17,10 +17,11 @@ from hotline.dev.phone import Caller, Heard, Text, Texter, Transport, http_trans
 @click.option(
     "--url", default="http://127.0.0.1:5000", show_default=True, help="The running hotline."
 )
-@click.option("--from", "number", default="+15555550100", show_default=True, help="Your number.")
-def sms(message: str | None, url: str, number: str) -> None:
+@click.option("--from", "number", default=PLAY_NUMBER, show_default=True, help="Your number.")
+@click.option("--whatsapp", is_flag=True, help="Write as a WhatsApp user (From=whatsapp:+1…).")
+def sms(message: str | None, url: str, number: str, whatsapp: bool) -> None:
     """Text the running hotline as Twilio would: one MESSAGE, or a conversation typed line by line."""
-    phone = Texter(_transport(url), number)
+    phone = Texter(_transport(url), number, whatsapp)
     if message is not None:
         _show_texts(phone.text(message))
         return
@@ -33,7 +34,7 @@ def sms(message: str | None, url: str, number: str) -> None:
 @click.option(
     "--url", default="http://127.0.0.1:5000", show_default=True, help="The running hotline."
 )
-@click.option("--from", "number", default="+15555550100", show_default=True, help="Your number.")
+@click.option("--from", "number", default=PLAY_NUMBER, show_default=True, help="Your number.")
 @click.option(
     "--dial-status",
     default="no-answer",

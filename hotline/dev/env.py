@@ -30,6 +30,7 @@ def dev_environment() -> dict[str, str]:
         "HOTLINE_SECRET": secrets.token_hex(32),
         "TWILIO_ACCOUNT_SID": DEV_ACCOUNT_SID,
         "TWILIO_PHONE_NUMBER": "+15005550006",
+        "WHATSAPP_SENDER": "+15005550006",  # `hotline sms --whatsapp` writes to the same number
     }
     if any(name not in saved for name in defaults):
         saved = {**defaults, **saved}

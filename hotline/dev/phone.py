@@ -19,6 +19,9 @@ from twilio.request_validator import RequestValidator
 from flows.segments import measure
 
 HOTLINE_NUMBER = "+15005550006"
+# Whose phone it is, unless told: 555-0100 to 555-0199 are NANPA's numbers for fiction in any
+# area code, and to libphonenumber an ordinary US line the hotline may text and call.
+PLAY_NUMBER = "+12025550100"
 ACCOUNT_SID = "AC" + "0" * 32
 
 # How a request reaches the hotline: (path with query, form params) -> TwiML bytes.
@@ -54,30 +57,44 @@ class Text:
     """One text the hotline sent back, and what it costs."""
 
     body: str
+    whatsapp: bool = False
 
     @property
     def cost(self) -> str:
+        if self.whatsapp:
+            return f"WhatsApp, {len(self.body)} chars"
         m = measure(self.body)
         return f"{m.encoding}, {m.segments} segment(s), {m.characters} chars"
 
 
 class Texter:
-    """A phone texting the hotline."""
+    """A phone texting the hotline, by SMS or (`whatsapp`) as a WhatsApp user."""
 
-    def __init__(self, post: Transport, number: str) -> None:
+    PROFILE_NAME = "Test Person"  # the name a WhatsApp user gave WhatsApp: the hotline ignores it
+
+    def __init__(self, post: Transport, number: str, whatsapp: bool = False) -> None:
         self.post = post
         self.number = number
+        self.whatsapp = whatsapp
 
-    def text(self, body: str, sid: str = "") -> list[Text]:
-        """Send one text; the texts that come back."""
+    def text(self, body: str, sid: str = "", opt_out_type: str = "") -> list[Text]:
+        """Send one text (with Twilio's OptOutType, if given); the texts that come back."""
         sid = sid or "SM" + secrets.token_hex(16)
         params = {
             "MessageSid": sid, "SmsSid": sid, "AccountSid": ACCOUNT_SID, "From": self.number,
             "To": HOTLINE_NUMBER, "Body": body, "NumMedia": "0", "NumSegments": "1",
             "SmsStatus": "received", "ApiVersion": "2010-04-01",
         }  # fmt: skip
+        if self.whatsapp:
+            params |= {
+                "From": f"whatsapp:{self.number}", "To": f"whatsapp:{HOTLINE_NUMBER}",
+                "WaId": self.number.removeprefix("+"), "ProfileName": self.PROFILE_NAME,
+                "MessageType": "text",
+            }  # fmt: skip
+        if opt_out_type:
+            params["OptOutType"] = opt_out_type
         root = ET.fromstring(self.post("/twilio/sms", params))
-        return [Text("".join(m.itertext())) for m in root.iter("Message")]
+        return [Text("".join(m.itertext()), self.whatsapp) for m in root.iter("Message")]
 
 
 @dataclass
@@ -150,9 +167,9 @@ class Caller:
     def _follow(self, verbs: list[ET.Element], heard: Heard) -> Heard:
         for hop, verb in enumerate(verbs):
             if verb.tag == "Say":
-                heard.prompts.append(verb.text or "")
+                heard.prompts.append("".join(verb.itertext()))  # slow speech: in <prosody>
             elif verb.tag == "Gather":
-                heard.prompts += [say.text or "" for say in verb.iter("Say")]
+                heard.prompts += ["".join(say.itertext()) for say in verb.iter("Say")]
                 self._gather, self._rest = verb, verbs[hop + 1 :]
                 heard.waiting = True
                 return heard

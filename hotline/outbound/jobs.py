@@ -15,16 +15,17 @@ from rq import get_current_job
 from rq.exceptions import DuplicateJobError
 from rq.registry import FailedJobRegistry
 
+from flows import phones
 from flows.model import Channel
-from flows.text import display_number
 from hotline import logs
 from hotline.office import expected_call
-from hotline.outbound import budget
+from hotline.outbound import budget, delivery
 from hotline.outbound.enqueue import enqueue
-from hotline.outbound.twilio_rest import OptedOut, Rejected, TryLater
+from hotline.outbound.twilio_rest import TryLater
 from hotline.reports import tally
 from hotline.stores import decode, keys
 from hotline.stores.callbacks import CallbackRequest
+from hotline.stores.conversations import texting
 from hotline.wiring import Hotline, from_environment, refuse_evicting_redis
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def send_section(tag: str, lang: str, node: str) -> int:
         mark = keys.sent_page(tag, job.id, page)
         if h.redis.exists(mark):
             continue
-        if not _text(tag, number, text):
+        if not delivery.send(h, tag, number, text):
             return sent
         h.redis.set(mark, "1", ex=MARK_TTL)
         sent += 1
@@ -107,7 +108,12 @@ def file_callback(tag: str, filing_key: str) -> str:
     mark = keys.confirmed(tag, filing_key)
     if request.text_to and h.redis.set(mark, "1", nx=True, ex=MARK_TTL):
         try:
-            _text(tag, request.text_to, _confirmation(h, details), reserved=True)
+            confirmation = _confirmation(h, details)
+            channel = texting(request.channel)
+            delivery.send(
+                h, tag, request.text_to, confirmation, reserved=True, channel=channel,
+                name="callback_confirmed", lang=request.lang,
+            )  # fmt: skip
         except TryLater:
             h.redis.delete(mark)
             raise
@@ -132,9 +138,13 @@ def tell_of_change(request_id: str, filing_key: str) -> bool:
     if held is None or not held.text_to:
         return False
     flow = h.flows.get(held.lang) or h.flows["en"]
-    notice = flow.text("callback_changed", number=display_number(held.number))
+    notice = flow.text("callback_changed", number=phones.display(held.number))
+    channel, tag = texting(held.channel), h.store.tag(held.text_to)
     try:
-        return _text(h.store.tag(held.text_to), held.text_to, notice, reserved=True)
+        return delivery.send(
+            h, tag, held.text_to, notice, reserved=True, channel=channel, name="callback_changed",
+            lang=held.lang,
+        )  # fmt: skip
     except budget.OverBudget as over:
         _later(h, over, tell_of_change, (request_id, filing_key), f"changed-{filing_key}")
         return False
@@ -150,7 +160,8 @@ def alert_staff() -> int:
     sent = 0
     for number in h.settings.staff_alert_numbers:
         try:
-            sent += _text(h.store.tag(number), number, text, reserved=True, capped=False)
+            tag = h.store.tag(number)
+            sent += delivery.send(h, tag, number, text, reserved=True, capped=False)
         except budget.OverBudget as over:
             _later(h, over, alert_staff, (), "alert")
             break
@@ -170,7 +181,11 @@ def final_notice(request_id: str) -> bool:
     if not request.text_to:
         return False
     flow = h.flows.get(request.lang) or h.flows["en"]
-    return _text(request.person, request.text_to, flow.text("callback_missed"))
+    notice, channel = flow.text("callback_missed"), texting(request.channel)
+    return delivery.send(
+        h, request.person, request.text_to, notice, channel=channel, name="callback_missed",
+        lang=request.lang,
+    )  # fmt: skip
 
 
 def purge() -> int:
@@ -210,33 +225,4 @@ def _schedule_purge(h: Hotline) -> None:
 def _confirmation(h: Hotline, details: dict) -> str:
     flow = h.flows.get(details["lang"]) or h.flows["en"]
     when = expected_call(h.settings.office_hours, details["window"], datetime.now(UTC), flow)
-    return flow.text("callback_confirmed", number=display_number(details["number"]), when=when)
-
-
-def _text(tag: str, number: str, body: str, reserved: bool = False, capped: bool = True) -> bool:
-    """Send one text unless the person opted out or a budget is spent (see `budget`).
-
-    A `reserved` text (a confirmation, a staff alert) raises OverBudget rather than being
-    dropped. An opt-out Twilio reports (21610) is recorded; a permanent refusal is logged, not
-    retried.
-    """
-    h = hotline()
-    if h.store.opted_out(tag):
-        return False
-    spent = budget.spend(h.redis, h.settings, tag, reserved, capped)
-    if spent is not budget.Spent.OK:
-        h.reports.record(tally.held_back(spent.value))
-    if spent is budget.Spent.HOUR and reserved:
-        raise budget.OverBudget(budget.next_hour())
-    if spent is not budget.Spent.OK:
-        log.warning("text not sent: the %s budget is spent", spent.value)
-        return False
-    try:
-        h.twilio.send_sms(number, body)
-    except OptedOut:
-        h.store.record_opt_out(tag)
-        return False
-    except Rejected as error:  # a landline, an invalid number: retrying cannot help
-        log.warning("text not sent: %s", error)
-        return False
-    return True
+    return flow.text("callback_confirmed", number=phones.display(details["number"]), when=when)

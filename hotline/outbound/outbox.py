@@ -9,14 +9,16 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+from datetime import UTC, datetime
 
 import redis
 
+from flows.checkin import PENDING_LASTS, send_at, time_zone
 from flows.model import Channel, RequestCallback, Window
-from hotline.outbound import jobs
-from hotline.outbound.enqueue import enqueue
+from flows.phones import reachable
+from hotline.outbound import checkins, jobs
+from hotline.outbound.enqueue import FAILED_TTL, RETRY, enqueue
 from hotline.reports import tally
-from hotline.settings import can_be_reached
 from hotline.stores import keys
 from hotline.stores.callbacks import CallbackOutcome, CallbackRequest, Status
 from hotline.stores.failover import MasterChanged
@@ -49,20 +51,21 @@ def request_callback(
 ) -> None:
     """File a call-back request for `number` (or the number in its form) and confirm it.
 
-    `number` is the asker's own (a withheld caller's CallSid stands in for it: such a request
-    always carries the number they typed, and no text is sent). A caller ID that failed
-    verification (not `verified`) is texted nothing and cannot change an open request; it
-    can file one. Raises TooManyWithheld past the hour's allowance for withheld numbers, and
-    MasterChanged when
-    the request might not last (a failover, no replica): the person then hears that the
-    hotline has a problem, with the social workers' number, and is not told it is in.
+    `number` is the asker's own (the CallSid stands in for a caller ID the hotline may not
+    call or text: such a request carries the number they typed, and no text is sent). A caller
+    ID that failed verification (not `verified`) is texted nothing and cannot change an open
+    request; it can file one. Raises TooManyWithheld past the hour's allowance for withheld
+    numbers, and MasterChanged when the request might not last (a failover, no replica): the
+    person then hears that the hotline has a problem, with the social workers' number, and is
+    not told it is in.
     """
-    if not can_be_reached(number) and not _withheld_may_file(h):
+    own_reachable = reachable(number)
+    if not own_reachable and not _withheld_may_file(h):
         raise TooManyWithheld()
     tag = h.store.tag(number)
     details = {
         "number": request.form.number or number,
-        "text_to": number if can_be_reached(number) and verified else "",
+        "text_to": number if own_reachable and verified else "",
         "may_change": verified,
         "channel": channel.value,
         "lang": lang,
@@ -86,10 +89,29 @@ def request_callback(
 
 def after_close(h: Hotline, request: CallbackRequest) -> None:
     """A request closed after its last unanswered attempt gets a final text saying how to reach
-    us; every outcome recorded is counted for the report (after that text is queued)."""
+    us; one closed as reached, the offer of a check-in. Every outcome recorded is counted for the
+    report (after those are queued)."""
     if request.status is Status.CLOSED and request.outcome == CallbackOutcome.NO_ANSWER:
         enqueue(h.queue, jobs.final_notice, (request.id,), f"final-{request.id}")
+    if request.status is Status.CLOSED and request.outcome == CallbackOutcome.REACHED:
+        enqueue(h.queue, checkins.offer_checkin, (request.id,), f"offer-checkin-{request.id}")
     h.reports.record(tally.recorded(request, h.settings.office_hours))
+
+
+def schedule_checkin(h: Hotline, number: str, channel: Channel, lang: str) -> None:
+    """Schedule the check-in `number` agreed to: two weeks on, in their daytime (RQ's scheduler).
+
+    One job per person (its id is their tag): agreeing again moves it. Its number waits for it
+    under their tag for as long as a pending check-in lasts.
+    """
+    tag = h.store.tag(number)
+    agreed = datetime.fromtimestamp(h.store.clock(), UTC)
+    due = send_at(agreed, time_zone(number, h.settings.office_hours.zone))
+    h.redis.set(keys.checkin_contact(tag), number, ex=PENDING_LASTS)
+    h.queue.enqueue_at(
+        due, checkins.send_checkin, tag, job_id=f"checkin-{tag}", retry=RETRY,
+        failure_ttl=FAILED_TTL,
+    )  # fmt: skip
 
 
 def _withheld_may_file(h: Hotline) -> bool:

@@ -15,7 +15,7 @@ from twilio.rest import Client
 
 from hotline.reports import tally
 from hotline.reports.counters import ReportCounters
-from hotline.settings import Settings
+from hotline.settings import Settings, WhatsAppTemplate
 
 log = logging.getLogger(__name__)
 TIMEOUT = 10.0  # seconds per HTTP request; a worker must not hang on Twilio
@@ -43,7 +43,7 @@ class Rejected(TwilioFailure):
 
 
 class TwilioRest:
-    """Twilio's REST API as the hotline uses it: one SMS or one call at a time.
+    """Twilio's REST API as the hotline uses it: one SMS, WhatsApp message or call at a time.
 
     With `reports`, texts sent and failures by error code are counted.
     """
@@ -51,6 +51,7 @@ class TwilioRest:
     def __init__(self, settings: Settings, reports: ReportCounters | None = None) -> None:
         self._reports = reports
         self._from = settings.twilio_phone_number
+        self._whatsapp = settings.whatsapp_sender
         self._client = Client(
             settings.twilio_account_sid,
             settings.twilio_auth_token,
@@ -64,6 +65,20 @@ class TwilioRest:
         with self._counted():
             sid: str = self._client.messages.create(to=to, from_=self._from, body=body).sid
         self._count(tally.sent(body))
+        return sid
+
+    def send_whatsapp(self, to: str, body: str, template: WhatsAppTemplate | None = None) -> str:
+        """Send `body` (or, past the 24-hour window, `template`) to `to` on WhatsApp, from the
+        hotline's WhatsApp sender; return the Message SID."""
+        sent: dict[str, object] = {"body": body}
+        if template is not None:
+            variables = template.variables or values.unset
+            sent = {"content_sid": template.content_sid, "content_variables": variables}
+        with self._counted():
+            sid: str = self._client.messages.create(
+                to=f"whatsapp:{to}", from_=f"whatsapp:{self._whatsapp}", **sent
+            ).sid
+        self._count(tally.sent(body, segments=False))
         return sid
 
     def call(self, to: str, twiml: str, status_callback: str = "") -> str:

@@ -41,16 +41,16 @@ BUCKET_NAMES = {
 
 
 def conversations_per_day(report: Report) -> str:
-    """Conversations a day, by text and by phone, stacked."""
+    """Conversations a day, by text, by phone and on WhatsApp, stacked."""
     chart = pygal.StackedBar(**_config("Conversations a day", "conversations"))
     days = [str(d["day"]) for d in report.by_day]
     chart.x_labels = [d[5:] for d in days]  # MM-DD
     if len(days) > 14:  # a label a week
         chart.x_labels_major_every = 7
         chart.show_minor_x_labels = False
-    for channel, name in (("sms", "By text"), ("voice", "By phone")):
+    for channel, name in (("sms", "By text"), ("voice", "By phone"), ("whatsapp", "WhatsApp")):
         chart.add(name, [_drawn(int(d[channel])) for d in report.by_day])
-    return _svg(chart, "Conversations a day, by text and by phone")
+    return _svg(chart, "Conversations a day, by text, by phone and on WhatsApp")
 
 
 def funnel(report: Report, labels: Mapping[str, str]) -> str:

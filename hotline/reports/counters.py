@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 FLUSH_EVERY = 1.0  # seconds between a process's writes of buffered counts
 BUFFER_PEOPLE = 100_000  # tags kept while Redis cannot be reached; past this, people go uncounted
 LASTING = ("texts_sent", "twilio_error:", "held_back:")  # also counted all-time, for /metrics
-CHANNELS = ("sms", "voice")
+CHANNELS = ("sms", "voice", "whatsapp")
 
 
 @dataclass(frozen=True)

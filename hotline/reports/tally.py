@@ -64,10 +64,10 @@ def step(flows: Flows, event: Event, before: State, outcome: Outcome, tag: str) 
             counts[f"urgent:{at}"] += 1
     if any(reply in _safety_answers(flow) for reply in outcome.replies):
         counts[f"safety:{at}"] += 1
-    if channel is Channel.SMS:
+    if channel is Channel.SMS:  # WhatsApp's messages have no segments
         cost = _segments_uncached if outcome.personal else _segments
         counts[f"reply_segments:{at}"] += sum(cost(reply) for reply in outcome.replies)
-    else:
+    elif channel is Channel.VOICE:
         said = _seconds_uncached if outcome.personal else _seconds
         counts[f"voice_seconds:{at}"] += round(sum(said(reply) for reply in outcome.replies))
     return Tally(+counts, (channel.value, after.lang, tag))
@@ -106,9 +106,11 @@ def recorded(request: CallbackRequest, office: OfficeHours) -> Tally:
     return Tally(counts)
 
 
-def sent(body: str) -> Tally:
-    """A text the hotline started (not a reply), and its segments."""
-    return Tally(Counter({"texts_sent": 1, "text_segments": _segments_uncached(body)}))
+def sent(body: str, segments: bool = True) -> Tally:
+    """A text the hotline started (not a reply), and its SMS segments (none on WhatsApp)."""
+    return Tally(
+        +Counter({"texts_sent": 1, "text_segments": segments and _segments_uncached(body)})
+    )
 
 
 def failed(code: str) -> Tally:

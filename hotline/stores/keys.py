@@ -23,9 +23,26 @@ def conversation(tag: str, name: str) -> str:
     return of_person(tag, name)
 
 
-def opt_out(tag: str) -> str:
-    """Set while the person has opted out of texts (kept until they opt back in)."""
-    return of_person(tag, "optout")
+def opt_out(tag: str, channel: str = "sms") -> str:
+    """Set while the person has opted out of texts by SMS, or of WhatsApp messages (`channel`
+    "whatsapp"); kept until they opt back in. A call's "press 9" is an SMS."""
+    return of_person(tag, "optout:whatsapp" if channel == "whatsapp" else "optout")
+
+
+def checkin(tag: str) -> str:
+    """The person's check-in: "<stage> <lang> <channel>", nothing more (at most 15 days)."""
+    return of_person(tag, "checkin")
+
+
+def last_heard(tag: str) -> str:
+    """The part a caller last heard: "<lang> <node> <page>", for their next call (as long as a
+    conversation is remembered)."""
+    return of_person(tag, "heard")
+
+
+def whatsapp_session(tag: str) -> str:
+    """Set for 24 hours after the person's last WhatsApp message: free-form replies allowed."""
+    return of_person(tag, "whatsapp-session")
 
 
 # Work handed to the worker (the queue's Redis), short-lived.
@@ -34,6 +51,11 @@ def opt_out(tag: str) -> str:
 def contact(tag: str) -> str:
     """The number a job texts, kept for a day so that no job argument holds it."""
     return of_person(tag, "contact")
+
+
+def checkin_contact(tag: str) -> str:
+    """The number a pending check-in goes to, kept until it is sent (at most 15 days)."""
+    return of_person(tag, "checkin-contact")
 
 
 def pending_filing(tag: str, filing_key: str) -> str:
@@ -60,6 +82,9 @@ def texts_sent(hour: int) -> str:
     """Outbound texts counted in one hour (since the epoch), against the hourly cap."""
     return f"{ROOT}:sent:{hour}"
 
+
+# Counters for the reports (the queue's Redis): a hash of "<what>:<lang>:<channel>" -> count.
+REACH_COUNTS = f"{ROOT}:counts:reach"
 
 # The call-back queue (the queue's Redis).
 

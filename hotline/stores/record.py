@@ -1,7 +1,8 @@
 """The saved form of one conversation: a versioned, compact JSON record, and older ones read.
 
-A record of the first format (no version) is read as it was meant; one of an unknown format
-starts the conversation afresh, keeping the durable opt-out flag.
+A record of the first format (no version) is read as it was meant, as is one of the second
+(the third's layout without its last fields); one of an unknown format starts the conversation
+afresh, keeping the durable opt-out flag and check-in.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Any
 
+from flows.checkin import STAGES, Stage
 from flows.model import CallbackForm, State, Window
 
 log = logging.getLogger(__name__)
 
 RATE_WINDOW = 60  # seconds over which a sender's messages are counted
-FORMAT = 2  # the record format this version writes; see Record.encode
+FORMAT = 3  # the record format this version writes; see Record.encode
+READ_FORMATS = (2, FORMAT)  # the second format is the third without its last fields
 
 
 @dataclass(frozen=True)
@@ -33,26 +36,28 @@ class Record:
         """Compact JSON, about a hundred bytes: [FORMAT, state, ids, state before or null, window].
 
         A state is [lang, node, page, steps, misses, flags, topic, window, voicemail, number,
-        crisis_at, urgent_at], without the empty values at its end (flags: 1 opted out, 2
-        urgent); the
-        state before keeps [topic, ...] as 1 when it is the same as the state's.
+        crisis_at, urgent_at, read, resume, resume_page], without the empty values at its end
+        (flags: 1 opted out, 2 urgent, 4 slow, 8 offered, and 16 times the check-in's place in
+        STAGES); the state before keeps [topic, ...] as 1 when it is the same as the state's.
         """
         before = None if self.before_last is None else _pack(self.before_last, self.state)
         body = [FORMAT, _pack(self.state), list(self.ids), before, *self.window]
         return json.dumps(body, separators=(",", ":"))
 
     @classmethod
-    def decode(cls, raw: str, opted_out: bool) -> Record:
-        """The record behind `raw` ('' for a new conversation); the durable opt-out flag wins.
+    def decode(cls, raw: str, opted_out: bool, checkin: str = "") -> Record:
+        """The record behind `raw` ('' for a new conversation); the durable opt-out flag and
+        check-in stage win over what the record says.
 
         A record of the first format ([state, ids, before, start, count], the answers a dict)
-        is read as it was meant; one in an unknown format starts the conversation afresh.
+        is read as it was meant, as is one of the second; one in an unknown format starts the
+        conversation afresh.
         """
         if not raw:
-            return cls(State(opted_out=opted_out))
+            return cls(State(opted_out=opted_out, checkin=checkin))
         try:
             body = json.loads(raw)
-            if body[0] == FORMAT:
+            if body[0] in READ_FORMATS:
                 _, packed, ids, before, start, count = body
                 unpack = _unpack
             elif isinstance(body[0], list):
@@ -67,8 +72,8 @@ class Record:
             # Written by another version of the hotline: start afresh rather than fail on
             # every text until it expires (the opt-out flag is kept apart, and still counts).
             log.warning("a conversation record in an unknown format was started afresh")
-            return cls(State(opted_out=opted_out))
-        return replace(record, state=replace(state, opted_out=opted_out))
+            return cls(State(opted_out=opted_out, checkin=checkin))
+        return replace(record, state=replace(state, opted_out=opted_out, checkin=checkin))
 
     def counting(self, now: int) -> tuple[int, int]:
         """The rate window with one more message at `now` (a new window once the last is over)."""
@@ -78,11 +83,13 @@ class Record:
 
 def _pack(state: State, beside: State | None = None) -> list[object]:
     """A state as a short list (see Record.encode)."""
-    flags = state.opted_out | state.urgent << 1
+    flags = state.opted_out | state.urgent << 1 | state.slow << 2 | state.offered << 3
+    flags |= STAGES.index(Stage(state.checkin)) << 4
     form = state.form
     voicemail = None if form.voicemail is None else int(form.voicemail)
     tail: list[object] = [state.topic, form.window and form.window.value, voicemail, form.number]
-    tail += [state.crisis_at, state.urgent_at]
+    tail += [state.crisis_at, state.urgent_at, state.read or None, state.resume]
+    tail += [state.resume_page or None]
     while tail and tail[-1] in ("", None):
         tail.pop()
     if tail and beside is not None and _tail(state) == _tail(beside):
@@ -91,20 +98,31 @@ def _pack(state: State, beside: State | None = None) -> list[object]:
     return head + tail if tail or flags else head[:-1]
 
 
+_TAIL = ("topic", "form", "crisis_at", "urgent_at", "read", "resume", "resume_page")
+
+
 def _tail(state: State) -> tuple[object, ...]:
-    return (state.topic, state.form, state.crisis_at, state.urgent_at)
+    return tuple(getattr(state, name) for name in _TAIL)
 
 
 def _unpack(packed: list[Any], beside: State | None) -> State:
     lang, node, page, steps, misses, *rest = packed
     flags, *tail = rest or [0]
     state = State(str(lang), str(node), int(page), int(steps), int(misses), bool(flags & 1))
-    state = replace(state, urgent=bool(flags & 2))
+    state = replace(
+        state,
+        urgent=bool(flags & 2),
+        slow=bool(flags & 4),
+        offered=bool(flags & 8),
+        checkin=STAGES[flags >> 4 & 3],
+    )
     if tail == [1] and beside is not None:
-        kept = (beside.topic, beside.form, beside.crisis_at, beside.urgent_at)
-        return replace(state, topic=kept[0], form=kept[1], crisis_at=kept[2], urgent_at=kept[3])
-    defaults: list[Any] = ["", None, None, "", None, None]
-    topic, window, voicemail, number, crisis_at, urgent_at = [*tail, *defaults[len(tail) :]]
+        return replace(state, **{name: getattr(beside, name) for name in _TAIL})
+    defaults: list[Any] = ["", None, None, "", None, None, None, "", None]
+    topic, window, voicemail, number, crisis_at, urgent_at, read, resume, resume_page = [
+        *tail,
+        *defaults[len(tail) :],
+    ]
     form = CallbackForm(
         Window(window) if window else None,
         None if voicemail is None else bool(voicemail),
@@ -116,6 +134,9 @@ def _unpack(packed: list[Any], beside: State | None) -> State:
         form=form,
         crisis_at=None if crisis_at is None else int(crisis_at),
         urgent_at=None if urgent_at is None else int(urgent_at),
+        read=int(read or 0),
+        resume=str(resume or ""),
+        resume_page=int(resume_page or 0),
     )
 
 

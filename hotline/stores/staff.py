@@ -11,7 +11,7 @@ from typing import Any
 import redis
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from hotline.settings import E164
+from flows import phones
 from hotline.stores import keys
 from hotline.stores.decode import text
 
@@ -76,8 +76,10 @@ class StaffDirectory:
             raise StaffError(
                 "a username is 1-32 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit"
             )
-        if not E164.match(phone):
-            raise StaffError("the phone must be an E.164 number such as +18005551212")
+        if why := phones.REFUSED_BECAUSE.get(phones.judge(phone)):
+            raise StaffError(
+                f"the phone must be a US or Canadian E.164 number such as +18005551212: it is {why}"
+            )
         _check_password(password)
         if not self._redis.sadd(keys.STAFF_USERNAMES, username):
             raise StaffError(f"there is already an account named {username!r}")

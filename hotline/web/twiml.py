@@ -10,10 +10,12 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from flows.model import Asks, Flow, Outcome, Then
-from flows.voice.prompts import hints
+from flows.voice.prompts import SLOW_PACE, hints
 
 GATHER_TIMEOUT = 6  # seconds of silence before a <Gather> gives up (Twilio's default is 5)
 NUMBER_TIMEOUT = 10  # people look up or read out a number: give them longer between keys
+SLOW_GATHER_TIMEOUT, SLOW_NUMBER_TIMEOUT = 10, 15  # for a caller who asked us to go slower
+SLOW_RATE = f"{SLOW_PACE:.0%}"  # SSML <prosody rate>
 DIAL_TIMEOUT = 25  # seconds a social worker's phone rings before we come back to the caller
 KEPT = 1024  # answers kept once built, for texts and for calls (about a kilobyte each)
 STEP = "STEP-N"  # stands for the step number in a kept voice answer (only after "?n=")
@@ -45,7 +47,8 @@ def call(outcome: Outcome, flow: Flow, step_path: str, dial: DialTo | None = Non
     `step_path` carries the step it answers (`?n=`). As for texts, each answer is built once
     and kept (with a stand-in for the step), unless it is personal.
     """
-    parts = (outcome.replies, outcome.then, outcome.state.node, flow, step_path, dial)
+    state = outcome.state
+    parts = (outcome.replies, outcome.then, state.node, flow, step_path, dial, state.slow)
     built = _call.__wrapped__(*parts) if outcome.personal else _call(*parts)
     return built.replace(f"?n={STEP}", f"?n={outcome.state.steps}")
 
@@ -58,15 +61,16 @@ def _call(
     flow: Flow,
     step_path: str,
     dial: DialTo | None,
+    slow: bool = False,
 ) -> str:
     step_url = f"{step_path}?n={STEP}"
     twiml = VoiceResponse()
     if then is Then.GATHER:
-        gather = twiml.gather(action=step_url, method="POST", **_listening(flow, node_id))
-        _say_all(gather, replies, flow)
+        gather = twiml.gather(action=step_url, method="POST", **_listening(flow, node_id, slow))
+        _say_all(gather, replies, flow, slow)
         twiml.redirect(_with(step_url, "silence=1"), method="POST")
     else:
-        _say_all(twiml, replies, flow)
+        _say_all(twiml, replies, flow, slow)
         if then is Then.DIAL and dial is not None:
             twiml.dial(
                 dial.number,
@@ -130,23 +134,32 @@ class DialTo:
     caller_id: str = ""
 
 
-def _listening(flow: Flow, node_id: str) -> dict[str, object]:
-    """How a <Gather> listens at this node: one key or a few words; keys up to # for a number."""
+def _listening(flow: Flow, node_id: str, slow: bool = False) -> dict[str, object]:
+    """How a <Gather> listens at this node: one key (pound included: it asks for slower speech)
+    or a few words; keys up to # for a number. A caller who asked for slower speech gets longer."""
     if flow.nodes[node_id].asks is Asks.NUMBER:
-        return {"input": "dtmf", "finish_on_key": "#", "timeout": NUMBER_TIMEOUT}
+        timeout = SLOW_NUMBER_TIMEOUT if slow else NUMBER_TIMEOUT
+        return {"input": "dtmf", "finish_on_key": "#", "timeout": timeout}
     return {
         "input": "dtmf speech",
         "num_digits": 1,
-        "timeout": GATHER_TIMEOUT,
+        "finish_on_key": "",
+        "timeout": SLOW_GATHER_TIMEOUT if slow else GATHER_TIMEOUT,
         "speech_timeout": "auto",
         "language": flow.speech_language,
         "hints": ", ".join(hints(flow, node_id)),
     }
 
 
-def _say_all(parent: VoiceResponse | Gather, texts: Iterable[str], flow: Flow) -> None:
+def _say_all(
+    parent: VoiceResponse | Gather, texts: Iterable[str], flow: Flow, slow: bool = False
+) -> None:
     for text in texts:
-        parent.say(text, voice=flow.tts_voice, language=flow.speech_language)
+        if slow:  # SSML, which Twilio's Polly voices speak
+            say = parent.say(voice=flow.tts_voice, language=flow.speech_language)
+            say.prosody(text, rate=SLOW_RATE)
+        else:
+            parent.say(text, voice=flow.tts_voice, language=flow.speech_language)
 
 
 def _with(url: str, param: str) -> str:

@@ -28,6 +28,7 @@ from hotline.web.app import create_app
 from hotline.web.resources import resources_of
 from tests.support import (
     as_deployed,
+    fictional,
     message_bodies,
     post_signed,
     run_all,
@@ -109,7 +110,7 @@ def duplicates(
     rng = random.Random(seed)
     apps = [create_app(settings) for _ in range(processes)]
     app = apps[0]
-    texters = [Texter(f"+1555300{i:04d}", SCRIPTS[i % len(SCRIPTS)]) for i in range(numbers)]
+    texters = [Texter(fictional(i, 702), SCRIPTS[i % len(SCRIPTS)]) for i in range(numbers)]
     for t in texters:
         t.copies = [rng.randint(2, 5) for _ in t.script]
         t.concurrent = [rng.random() < 0.5 for _ in t.script]
@@ -223,7 +224,7 @@ def test_a_late_retry_is_never_a_second_step_within_the_remembered_ids(settings)
     script = ("SECOND", "2", "MORE", "MENU", "3", "MENU", "4", "MENU", "5")
     figures = []
     for lag in range(1, 6):
-        number = f"+155530100{lag:02d}"
+        number = fictional(lag, 801)
         first_reply = None
         for i, body in enumerate(script):
             reply = message_bodies(

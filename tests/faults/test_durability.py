@@ -12,7 +12,7 @@ import redis
 from hotline.dev.redis_server import RedisServer
 from hotline.stores.callbacks import CallbackQueue
 from hotline.web.app import create_app
-from tests.support import Phone, run_jobs
+from tests.support import Phone, fictional, run_jobs
 
 
 def test_confirmed_requests_survive_a_redis_crash(settings, twilio, tmp_path: Path) -> None:
@@ -21,7 +21,7 @@ def test_confirmed_requests_survive_a_redis_crash(settings, twilio, tmp_path: Pa
     durable = replace(settings, redis_url=url)
     try:
         client = create_app(durable).test_client()
-        numbers = [f"+1555240{i:04d}" for i in range(30)]
+        numbers = [fictional(i, 503) for i in range(30)]
         for number in numbers:
             for body in ("SECOND", "6", "4", "2"):
                 Phone(client, number).text(body)

@@ -22,7 +22,17 @@ from rq import Queue
 from werkzeug.datastructures import MultiDict
 
 from hotline.web.app import create_app
-from tests.support import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL, sign
+from tests.support import (
+    ABROAD,
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    INVALID,
+    PREMIUM_900,
+    PUBLIC_BASE_URL,
+    WITHHELD,
+    fictional,
+    sign,
+)
 
 HOST = "hotline.example.org"
 # What the test itself sends to Redis while checking: anything else in the stats came from the app.
@@ -92,7 +102,7 @@ def _word(rng: random.Random, size: int = 8) -> str:
 
 def _number(rng: random.Random) -> str:
     return rng.choice(
-        [f"+1555{rng.randrange(10**7):07d}", "+266696687", "anonymous", "+4420" + "7" * 8]
+        [fictional(rng.randrange(100)), INVALID, WITHHELD, "anonymous", ABROAD, PREMIUM_900]
     )
 
 
@@ -126,7 +136,7 @@ def _params(rng: random.Random, path: str) -> MultiDict:
             form["DialCallStatus"] = rng.choice(["completed", "no-answer", "busy", "failed"])
         elif "step" in path and rng.random() < 0.7:
             if rng.random() < 0.5:
-                form["Digits"] = rng.choice(["1", "2", "9", "0", "*", "#", "5552349999"])
+                form["Digits"] = rng.choice(["1", "2", "9", "0", "*", "#", "3035550199"])
             else:
                 form["SpeechResult"] = rng.choice(BODIES)
                 form["Confidence"] = f"{rng.random():.2f}"

@@ -30,6 +30,7 @@ from tests.support import (
     ACCOUNT_SID,
     PUBLIC_BASE_URL,
     Phone,
+    fictional,
     free_port,
     post_signed,
     run_jobs,
@@ -52,20 +53,20 @@ def queued_filings(settings) -> int:
 
 @pytest.mark.parametrize("to", ["+15005550007", "", "whatsapp:+15005550007"])
 def test_a_text_to_another_number_is_refused(app, to: str) -> None:
-    params = {**sms_params("+15551230001", "SECOND", "SM" + "4" * 32), "To": to}
+    params = {**sms_params("+12025550101", "SECOND", "SM" + "4" * 32), "To": to}
     assert post_signed(app.test_client(), "/twilio/sms", params).status_code == 403
 
 
 def test_a_text_to_a_channel_address_of_our_own_number_is_served(app) -> None:
     params = {
-        **sms_params("+15551230001", "SECOND", "SM" + "5" * 32),
+        **sms_params("+12025550101", "SECOND", "SM" + "5" * 32),
         "To": "whatsapp:+15005550006",
     }
     assert post_signed(app.test_client(), "/twilio/sms", params).status_code == 200
 
 
 def test_a_call_to_another_number_is_refused_and_called_counts_as_to(app) -> None:
-    base = {"CallSid": "CA" + "6" * 32, "AccountSid": ACCOUNT_SID, "From": "+15551230002"}
+    base = {"CallSid": "CA" + "6" * 32, "AccountSid": ACCOUNT_SID, "From": "+12025550102"}
     client = app.test_client()
     assert post_signed(client, "/twilio/voice", {**base, "To": "+15005550007"}).status_code == 403
     assert (
@@ -75,7 +76,7 @@ def test_a_call_to_another_number_is_refused_and_called_counts_as_to(app) -> Non
 
 def test_other_configured_senders_are_the_hotlines_own(settings) -> None:
     app = create_app(replace(settings, twilio_senders=("+15005550009",)))
-    params = {**sms_params("+15551230001", "SECOND", "SM" + "7" * 32), "To": "+15005550009"}
+    params = {**sms_params("+12025550101", "SECOND", "SM" + "7" * 32), "To": "+15005550009"}
     assert post_signed(app.test_client(), "/twilio/sms", params).status_code == 200
 
 
@@ -129,7 +130,7 @@ def _rss_kib(pid: int) -> int:
 
 def test_a_filing_replayed_later_files_and_confirms_nothing_again(app, settings, twilio) -> None:
     client = app.test_client()
-    number, filing_sid = "+15552340101", "SM" + "8" * 32
+    number, filing_sid = "+13035550121", "SM" + "8" * 32
     for i, body in enumerate(("SECOND", "6", "1")):
         assert (
             post_signed(client, "/twilio/sms", sms_params(number, body, f"SM{i:032d}")).status_code
@@ -179,7 +180,7 @@ def test_a_spoofed_caller_id_cannot_get_its_victim_more_than_the_per_number_cap(
 ) -> None:
     capped = replace(settings, texts_per_number_hour=3)
     app = create_app(capped)
-    victim = "+15552340201"
+    victim = "+13035550122"
     for _ in range(8):  # eight calls "from" the victim, each asking for a part by text
         caller = Caller(transport(app.test_client()), victim)
         caller.dial_in()
@@ -197,7 +198,7 @@ def test_a_confirmation_over_the_hours_budget_waits_for_the_next_hour(
     connection = redis.Redis.from_url(settings.redis_url)
     hour = int(time.time() // HOUR)
     connection.set(keys.texts_sent(hour), settings.texts_per_hour)  # the hour's budget is spent
-    phone = Phone(app.test_client(), "+15552340301")
+    phone = Phone(app.test_client(), "+13035550123")
     for body in ("SECOND", "6", "1", "1"):
         phone.text(body)
     run_jobs(settings)
@@ -214,7 +215,7 @@ def test_a_confirmation_over_the_hours_budget_waits_for_the_next_hour(
     run_jobs(settings)
     [confirmation] = twilio.sent("message")
     assert (
-        confirmation.get("To") == "+15552340301" and "confirm" in confirmation.get("Body").lower()
+        confirmation.get("To") == "+13035550123" and "confirm" in confirmation.get("Body").lower()
     )
 
 
@@ -222,18 +223,18 @@ def test_ordinary_texts_leave_the_reserved_share_for_confirmations(settings, twi
     small = replace(settings, texts_per_hour=5, texts_per_number_hour=10, staff_alert_numbers=())
     app = create_app(small)
     for i in range(6):  # six parts asked for by text: only 80% of the budget, 4, go out
-        caller = Caller(transport(app.test_client()), f"+1555234040{i}")
+        caller = Caller(transport(app.test_client()), fictional(30 + i, 303))
         caller.dial_in()
         caller.press("1")
         caller.press("9")
     run_jobs(small)
     parts = len(twilio.sent("message"))
-    phone = Phone(app.test_client(), "+15552340499")
+    phone = Phone(app.test_client(), "+13035550139")
     for body in ("SECOND", "6", "1", "1"):
         phone.text(body)
     run_jobs(small)
     assert parts == 4
-    assert [m.get("To") for m in twilio.sent("message")][4:] == ["+15552340499"]
+    assert [m.get("To") for m in twilio.sent("message")][4:] == ["+13035550139"]
 
 
 # Health data at rest -------------------------------------------------------------------------
@@ -304,7 +305,7 @@ def call_asking_for_another_number(app, caller_id: str, typed: str, verstat: str
 
 
 def test_a_changed_number_keeps_the_first_and_tells_the_askers_phone(app, settings, twilio) -> None:
-    patient = "+15552340501"
+    patient = "+13035550141"
     phone = Phone(app.test_client(), patient)
     for body in ("SECOND", "6", "1", "1"):
         phone.text(body)
@@ -323,7 +324,7 @@ def test_a_changed_number_keeps_the_first_and_tells_the_askers_phone(app, settin
 def test_a_caller_id_that_failed_verification_changes_nothing_and_is_texted_nothing(
     app, settings, twilio
 ) -> None:
-    patient = "+15552340601"
+    patient = "+13035550161"
     phone = Phone(app.test_client(), patient)
     for body in ("SECOND", "6", "1", "1"):
         phone.text(body)

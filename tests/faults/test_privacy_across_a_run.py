@@ -14,9 +14,9 @@ from hotline.dev.phone import Caller
 from hotline.web.app import create_app
 from tests.support import Phone, run_jobs, transport
 
-NUMBERS = ("+15552410001", "+15552410002", "+15552410003")
+NUMBERS = ("+16125550101", "+16125550102", "+16125550103")
 SECRET_WORDS = "my biopsy came back stage three"
-PHONE_DIGITS = re.compile(r"55524100\d\d|555-?241-?000\d")
+PHONE_DIGITS = re.compile(r"61255501\d\d|612-?555-?010\d")
 
 
 class Everything(logging.Handler):
@@ -39,7 +39,7 @@ def test_a_whole_run_keeps_numbers_and_words_out_of_logs_and_jobs(settings, twil
     try:
         client = create_app(settings).test_client()
         texter = Phone(client, NUMBERS[0])
-        for body in ("SECOND", SECRET_WORDS, "2", "MENU", "6", "5", "(555) 241-0003", "1", "2"):
+        for body in ("SECOND", SECRET_WORDS, "2", "MENU", "6", "5", "(612) 555-0103", "1", "2"):
             texter.text(body)
         call = Caller(transport(client), NUMBERS[1])
         call.dial_in()

@@ -18,7 +18,7 @@ from rq.serializers import JSONSerializer
 
 from hotline.stores.callbacks import CallbackQueue
 from hotline.web.app import create_app
-from tests.support import Phone, worker_env
+from tests.support import Phone, fictional, worker_env
 
 
 def _worker(settings) -> subprocess.Popen[bytes]:
@@ -35,7 +35,7 @@ def test_many_kills_lose_and_double_nothing(settings, twilio) -> None:
     client = create_app(settings).test_client()
     connection = redis.Redis.from_url(settings.redis_url)
     queue = Queue("hotline", connection=connection, serializer=JSONSerializer)
-    numbers = [f"+1555242{i:04d}" for i in range(60)]
+    numbers = [fictional(i, 615) for i in range(60)]
     for number in numbers:
         for body in ("SECOND", "6", "3", "1"):
             Phone(client, number).text(body)

@@ -261,7 +261,7 @@ def test_menu_and_zero_go_to_the_main_menu_from_anywhere(before: list[str], word
 
 
 def test_menu_from_deep_in_tiny_content() -> None:
-    outcome = last(["HELLO", "1", "MORE", "MORE", "1", "MORE", "0"], TINY)
+    outcome = last(["HELLO", "1", "MORE", "MORE", "1", "MORE", "0"], TINY, State(offered=True))
     assert (outcome.state.node, outcome.state.page) == ("main", 0)
     assert reply(outcome) == "Main.\n1 To A"
 
@@ -554,14 +554,14 @@ def test_the_language_switch_keeps_the_topic_and_leaves_no_lang_answer() -> None
 def test_spanish_start_words_start_in_spanish(before: State, word: str) -> None:
     outcome = step(FLOWS, before, sms(word))
     assert (outcome.state.lang, outcome.state.node, outcome.state.page) == ("es", "main", 0)
-    assert reply(outcome) == start_text(ES)
+    assert reply(outcome) == start_text(ES, resume=before.node)
 
 
 @pytest.mark.parametrize("word", ["SECOND", "second"])
 def test_an_english_start_word_starts_a_spanish_texter_in_english(word: str) -> None:
     outcome = step(FLOWS, State(lang="es", node="find", steps=3), sms(word))
     assert (outcome.state.lang, outcome.state.node) == ("en", "main")
-    assert reply(outcome) == start_text(EN)
+    assert reply(outcome) == start_text(EN, resume="find")
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
@@ -569,7 +569,7 @@ def test_an_english_start_word_starts_a_spanish_texter_in_english(word: str) -> 
 def test_opinion_is_shared_and_keeps_the_language(lang: str, before: str) -> None:
     outcome = step(FLOWS, State(lang=lang, node=before, steps=1), sms("OPINION"))
     assert (outcome.state.lang, outcome.state.node) == (lang, "main")
-    assert reply(outcome) == start_text(FLOWS[lang])
+    assert reply(outcome) == start_text(FLOWS[lang], resume=before)
 
 
 def test_a_spanish_start_word_after_stop_is_not_answered_and_changes_nothing() -> None:

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flows.callback import CALLBACK_NODE
+from flows.catalogue import VOICE_LEADS, VOICE_MAX_SECONDS, spoken_seconds
 from flows.content import load_flows
 from flows.engine import step
 from flows.model import (
@@ -26,7 +27,6 @@ from flows.model import (
     Talk,
     Then,
 )
-from flows.validate import VOICE_LEADS, VOICE_MAX_SECONDS, spoken_seconds
 from flows.voice.machine import MAX_STEPS
 from flows.voice.navigation import MISSES_BEFORE_OFFER
 from flows.voice.prompts import greeting, hints, offer, prompt, speakable
@@ -311,9 +311,7 @@ def test_nine_on_the_spanish_main_menu_switches_to_english() -> None:
     assert "Para español, oprima 9." in outcome.replies
 
 
-@pytest.mark.parametrize(
-    ("node", "key"), [(ROOT, "8"), (ROOT, "#"), ("social", "3"), ("find", "5")]
-)
+@pytest.mark.parametrize(("node", "key"), [(ROOT, "8"), ("social", "3"), ("find", "5")])
 def test_wrong_key_says_so_and_asks_again(node: str, key: str) -> None:
     state = at(node)
     outcome = step(FLOWS, state, press(key))
@@ -388,9 +386,7 @@ def test_offer_star_repeats_the_offer_and_keeps_it_open() -> None:
     assert outcomes[-1].state.node == CALLBACK_NODE
 
 
-@pytest.mark.parametrize(
-    "answer", [silence(), press("3"), press("#"), press("9"), say("banana")], ids=repr
-)
+@pytest.mark.parametrize("answer", [silence(), press("3"), press("9"), say("banana")], ids=repr)
 def test_offer_anything_else_says_goodbye_and_hangs_up(answer: Event) -> None:
     outcome = step(FLOWS, offered(), answer)
     assert outcome.then is Then.HANG_UP
@@ -593,11 +589,14 @@ def test_saying_nine_texts_the_current_part() -> None:
     assert outcome.effects == (SendText("find"),)
 
 
-def test_nine_when_the_number_cannot_get_texts_says_so() -> None:
+def test_nine_when_the_number_cannot_get_texts_says_why() -> None:
     state = at("find")
     outcome = step(FLOWS, state, press("9", can_text=False))
-    assert is_reprompt(outcome, state, "voice_no_text")
+    assert is_reprompt(outcome, state, "voice_not_textable")
     assert outcome.effects == () and outcome.state.misses == 0
+    opted_out = replace(state, opted_out=True)
+    outcome = step(FLOWS, opted_out, press("9", can_text=True))
+    assert is_reprompt(outcome, opted_out, "voice_no_text") and outcome.effects == ()
 
 
 def test_nine_when_opted_out_of_texts_says_so() -> None:

@@ -17,7 +17,7 @@ from hotline.stores.conversations import SMS_CONVERSATION, call_conversation
 from hotline.wiring import Hotline, build_hotline
 from tests.support import sms_params, voice_params
 
-NUMBER = "+15551230001"
+NUMBER = "+12025550101"
 CALL = "CA" + "5" * 32
 
 

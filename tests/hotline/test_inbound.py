@@ -7,9 +7,18 @@ import pytest
 from flows.model import Channel, EventKind
 from hotline.inbound import VoiceRequest, sms, voice
 from hotline.stores.conversations import SMS_CONVERSATION, call_conversation
-from tests.support import sms_params, voice_params
+from tests.support import (
+    ABROAD,
+    CARIBBEAN,
+    INVALID,
+    PREMIUM_900,
+    PREMIUM_976,
+    WITHHELD,
+    sms_params,
+    voice_params,
+)
 
-NUMBER = "+15551230001"
+NUMBER = "+12025550101"
 CALL = "CA" + "7" * 32
 
 
@@ -77,7 +86,11 @@ def test_a_missing_or_odd_confidence_is_none(raw: str) -> None:
     assert voice(form, VoiceRequest.INPUT, "2", office_open=False).event.confidence is None
 
 
-@pytest.mark.parametrize("caller", ["+266696687", "anonymous", ""])
-def test_a_withheld_caller_is_their_call_and_cannot_be_texted(caller: str) -> None:
+@pytest.mark.parametrize(
+    "caller", [WITHHELD, "anonymous", "", ABROAD, CARIBBEAN, PREMIUM_900, PREMIUM_976, INVALID]
+)
+def test_a_caller_id_the_hotline_may_not_text_is_their_call_and_cannot_be_texted(
+    caller: str,
+) -> None:
     inbound = voice(voice_params(caller, CALL), VoiceRequest.CALL, "", office_open=True)
     assert inbound.who == CALL and not inbound.event.can_text

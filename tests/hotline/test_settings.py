@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from flows.phones import REFUSED_BECAUSE, Verdict
 from hotline.office import OfficeHours
 from hotline.settings import (
     SENTINEL_MASTER,
     TWILIO_API,
     Settings,
     SettingsError,
-    can_be_reached,
     parse_sentinels,
 )
 
+ABROAD, INVALID, PREMIUM = Verdict.ABROAD, Verdict.INVALID, Verdict.PREMIUM
 MINIMAL = {"REDIS_URL": "redis://localhost:6379/0", "TWILIO_AUTH_TOKEN": "t", "HOTLINE_SECRET": "s"}
 
 
@@ -55,7 +56,7 @@ def test_every_setting_is_read() -> None:
         "OFFICE_HOURS": "mon-thu 08:00-18:00",
         "OFFICE_TIMEZONE": "America/Chicago",
         "OFFICE_HOLIDAYS": "2026-12-25",
-        "STAFF_ALERT_NUMBERS": " +15557770001 ,, +15557770002",
+        "STAFF_ALERT_NUMBERS": " +13125550101 ,, +13125550102",
         "SMS_PER_MINUTE": "7",
         "TEXTS_PER_HOUR": "90",
         "CLOSED_CALLBACK_DAYS": "3",
@@ -73,7 +74,7 @@ def test_every_setting_is_read() -> None:
     assert s.office_hours == OfficeHours.parse(
         "mon-thu 08:00-18:00", "America/Chicago", "2026-12-25"
     )
-    assert s.staff_alert_numbers == ("+15557770001", "+15557770002")
+    assert s.staff_alert_numbers == ("+13125550101", "+13125550102")
     assert (s.sms_per_minute, s.texts_per_hour, s.closed_callback_days) == (7, 90, 3)
     assert s.conversation_redis_url == "redis://conversations:6379/0"
     assert s.redis_sentinel_master == "queue"
@@ -113,13 +114,24 @@ def test_parse_sentinels() -> None:
             parse_sentinels(f"ok:1,{bad}")
 
 
-@pytest.mark.parametrize(
-    ("number", "reachable"),
-    [("+15551230001", True), ("+266696687", False), ("+2562533", False), ("5551230001", False),
-     ("+0123456789", False), ("", False), ("+1555123000１", False)],
-)  # fmt: skip
-def test_can_be_reached(number: str, reachable: bool) -> None:
-    assert can_be_reached(number) is reachable
+def test_the_hotlines_own_numbers_need_only_be_written_in_e164() -> None:
+    """Twilio's test numbers are no line the hotline would call; it never calls its own."""
+    own = {"TWILIO_PHONE_NUMBER": "+15005550006", "TWILIO_SENDERS": "+15005550009,+15551230001"}
+    s = Settings.from_env({**MINIMAL, **own})
+    assert s.own_numbers() == {"+15005550006", "+15005550009", "+15551230001"}
+
+
+def test_numbers_the_hotline_dials_or_texts_are_us_or_canadian() -> None:
+    fine = {"SOCIAL_WORKER_LINE": "+14165550123", "STAFF_ALERT_NUMBERS": "+18005550100"}
+    assert Settings.from_env({**MINIMAL, **fine}).social_worker_line == "+14165550123"
+    line = "SOCIAL_WORKER_LINE must be a US or Canadian number in E.164 such as +18005551212: "
+    assert problems(SOCIAL_WORKER_LINE="+19005550123") == line + "it is " + REFUSED_BECAUSE[PREMIUM]
+    assert problems(SOCIAL_WORKER_LINE="+15005550006") == line + "it is " + REFUSED_BECAUSE[PREMIUM]
+    alerts = "STAFF_ALERT_NUMBERS must be US or Canadian numbers in E.164, separated by commas: "
+    refused = [("+442079460123", ABROAD), ("+18765550123", ABROAD), ("+15551230001", INVALID)]
+    for number, why in refused:
+        named = problems(STAFF_ALERT_NUMBERS=f"+12025550101,{number}")
+        assert named == alerts + "one is " + REFUSED_BECAUSE[why]
 
 
 @pytest.mark.parametrize(
@@ -132,8 +144,9 @@ def test_can_be_reached(number: str, reachable: bool) -> None:
         ({"TWILIO_ACCOUNT_SID": "AC123"}, "TWILIO_ACCOUNT_SID must look like AC followed by 32 hex digits"),
         ({"TWILIO_ACCOUNT_SID": "AC" + "g" * 32}, "TWILIO_ACCOUNT_SID must look like AC followed by 32 hex digits"),
         ({"TWILIO_PHONE_NUMBER": "5005550006"}, "TWILIO_PHONE_NUMBER must be an E.164 number such as +18005551212"),
-        ({"SOCIAL_WORKER_LINE": "1-800-813-HOPE"}, "SOCIAL_WORKER_LINE must be an E.164 number such as +18005551212"),
-        ({"STAFF_ALERT_NUMBERS": "+15557770001,555"}, "STAFF_ALERT_NUMBERS must be E.164 numbers separated by commas"),
+        ({"TWILIO_SENDERS": "+15005550009,whatsapp:+15005550009"}, "TWILIO_SENDERS must be E.164 numbers separated by commas"),
+        ({"SOCIAL_WORKER_LINE": "1-800-813-HOPE"}, "SOCIAL_WORKER_LINE must be a US or Canadian number in E.164 such as +18005551212: it is not a valid phone number"),
+        ({"STAFF_ALERT_NUMBERS": "+13125550101,555"}, "STAFF_ALERT_NUMBERS must be US or Canadian numbers in E.164, separated by commas: one is not a valid phone number"),
         ({"CLOSED_CALLBACK_DAYS": "thirty"}, "CLOSED_CALLBACK_DAYS must be a whole number"),
         ({"SMS_PER_MINUTE": "2.5"}, "SMS_PER_MINUTE must be a whole number"),
         ({"SMS_PER_MINUTE": "0"}, "SMS_PER_MINUTE must be at least 1"),

@@ -12,14 +12,14 @@ from hotline.stores.conversations import ConversationStore
 from hotline.stores.record import RATE_WINDOW
 from hotline.web.app import create_app
 from hotline.web.resources import resources_of
-from tests.support import Phone, run_jobs
+from tests.support import Phone, fictional, run_jobs
 
 
 def test_a_flood_from_one_number_gets_one_notice_then_silence(settings) -> None:
     app = create_app(replace(settings, sms_per_minute=5))
     flooder, neighbour = (
-        Phone(app.test_client(), "+15552390001"),
-        Phone(app.test_client(), "+15552390002"),
+        Phone(app.test_client(), "+15125550101"),
+        Phone(app.test_client(), "+15125550102"),
     )
     answers = [flooder.text("MENU") for _ in range(12)]
     assert all(len(a) == 1 and "Reply a number:" in a[0] for a in answers[:5])
@@ -39,7 +39,7 @@ def test_the_limit_counts_each_message_once_and_lifts_after_its_window(redis_url
     def text(sid: str):
         event = Event(Channel.SMS, text="MENU")
         return store.advance(
-            "sms", "+15552390003", sid, lambda s: step(flows, s, event), rate_limit=2
+            "sms", "+15125550103", sid, lambda s: step(flows, s, event), rate_limit=2
         )
 
     assert [text(sid).over_limit for sid in ("SM1", "SM2", "SM3", "SM4")] == [0, 0, 1, 2]
@@ -51,14 +51,14 @@ def test_the_limit_counts_each_message_once_and_lifts_after_its_window(redis_url
     assert again.replayed and again.outcome.replies and not again.over_limit
     now[0] += RATE_WINDOW
     assert text("SM5").over_limit == 0
-    assert store.load("sms", "+15552390003").steps == 3
+    assert store.load("sms", "+15125550103").steps == 3
 
 
 def test_outbound_texts_stop_at_the_hourly_cap(settings, twilio) -> None:
     capped = replace(settings, texts_per_hour=3)
     app = create_app(capped)
     for i in range(5):
-        phone = Phone(app.test_client(), f"+155523901{i:02d}")
+        phone = Phone(app.test_client(), fictional(50 + i, 512))
         for body in ("SECOND", "6", "1", "1"):
             phone.text(body)
     run_jobs(capped)

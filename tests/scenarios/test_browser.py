@@ -33,7 +33,7 @@ from tests.support import ALICE_PHONE, PASSWORD, file_request
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 PHONE_SIZE = (412, 1500)  # a common phone's width; tall, so one screenshot shows the whole card
-PERSON = "+15551230001"
+PERSON = "+12025550101"
 
 
 @pytest.fixture
@@ -97,7 +97,7 @@ def test_a_social_worker_logs_in_claims_calls_and_records_the_outcome(
     queue = CallbackQueue(redis.Redis.from_url(settings.redis_url))
     asked = {"channel": "voice", "window": "afternoon", "voicemail": True}
     request_id = file_request(queue, PERSON, time.time() - 47 * 60, **asked)
-    file_request(queue, "+15551230002", time.time() - 5 * 60, urgent=True, **asked)
+    file_request(queue, "+12025550102", time.time() - 5 * 60, urgent=True, **asked)
 
     browser.get(f"{server}/dashboard/")
     browser.find_element(By.NAME, "username")
@@ -107,14 +107,14 @@ def test_a_social_worker_logs_in_claims_calls_and_records_the_outcome(
     submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
 
     card = browser.find_element(By.ID, f"r-{request_id}")
-    assert "…0001" in card.text and "47 min" in card.text and "Afternoon" in card.text
-    assert PERSON not in card.text  # the whole number once claimed
+    assert "…0101" in card.text and "47 min" in card.text and "Afternoon" in card.text
+    assert PERSON not in card.text and "202-555-0101" not in card.text  # whole once claimed
     assert "Find a doctor" in card.text
     assert "Call backs waiting: 2" in browser.find_element(By.TAG_NAME, "h1").text
     submit(browser, card.find_element(By.XPATH, ".//button[text()='Claim']"))
 
     card = browser.find_element(By.ID, f"r-{request_id}")
-    assert "Yours until" in card.text and PERSON in card.text
+    assert "Yours until" in card.text and "202-555-0101" in card.text  # as people write it
     assert "It is yours" in browser.find_element(By.CLASS_NAME, "flash").text
     browser.save_screenshot(str(tmp_path / "claimed.png"))
 
@@ -169,8 +169,8 @@ def test_two_factors_a_refused_page_and_a_disabled_account_logged_out_at_once(
 ) -> None:
     connection = redis.Redis.from_url(settings.redis_url)
     staff = StaffDirectory(connection)
-    staff.add("alice", PASSWORD, "+15557770011", name="Alice Ng")
-    staff.add("sam", PASSWORD, "+15557770012", name="Sam Ortiz", role=Role.SUPERVISOR)
+    staff.add("alice", PASSWORD, "+13125550111", name="Alice Ng")
+    staff.add("sam", PASSWORD, "+13125550112", name="Sam Ortiz", role=Role.SUPERVISOR)
     alice, sam = enrol(connection, "alice"), enrol(connection, "sam")
 
     browser.get(f"{server}/dashboard/login")

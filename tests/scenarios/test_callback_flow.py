@@ -16,7 +16,7 @@ from rq.serializers import JSONSerializer
 from hotline.dev.phone import Caller
 from hotline.stores.callbacks import CallbackQueue
 from hotline.web.app import create_app
-from tests.support import Phone, run_jobs, transport, worker_env
+from tests.support import Phone, fictional, run_jobs, transport, worker_env
 
 
 def ask_by_text(phone: Phone, window: str = "1", voicemail: str = "1") -> list[str]:
@@ -30,13 +30,13 @@ def queue_of(settings) -> CallbackQueue:
 
 
 def test_a_texter_asks_and_gets_one_request_and_one_honest_confirmation(settings, twilio) -> None:
-    phone = Phone(create_app(settings).test_client(), "+15552340001")
+    phone = Phone(create_app(settings).test_client(), "+13035550101")
     replies = ask_by_text(phone)
     assert "Your call back request is in" in replies[-1]
     assert queue_of(settings).waiting(time.time()) == []  # not filed until the job runs
     run_jobs(settings)
     [request] = queue_of(settings).waiting(time.time())
-    assert (request.number, request.channel, request.lang) == ("+15552340001", "sms", "en")
+    assert (request.number, request.channel, request.lang) == ("+13035550101", "sms", "en")
     assert (request.topic, request.window, request.voicemail, request.urgent) == (
         "find",
         "morning",
@@ -44,11 +44,11 @@ def test_a_texter_asks_and_gets_one_request_and_one_honest_confirmation(settings
         False,
     )
     texts = twilio.sent("message")
-    [confirmation] = [t for t in texts if t.get("To") == "+15552340001"]
+    [confirmation] = [t for t in texts if t.get("To") == "+13035550101"]
     body = confirmation.get("Body")
-    assert "confirmed" in body and "555-234-0001" in body
+    assert "confirmed" in body and "303-555-0101" in body
     assert any(when in body for when in ("this morning", "tomorrow morning", "morning"))
-    [alert] = [t for t in texts if t.get("To") == "+15557770001"]
+    [alert] = [t for t in texts if t.get("To") == "+13125550101"]
     assert (
         alert.get("Body")
         == "CancerCare hotline: 1 call back request(s) waiting. Open the dashboard."
@@ -56,7 +56,7 @@ def test_a_texter_asks_and_gets_one_request_and_one_honest_confirmation(settings
 
 
 def test_asking_again_updates_the_open_request(settings, twilio) -> None:
-    phone = Phone(create_app(settings).test_client(), "+15552340002")
+    phone = Phone(create_app(settings).test_client(), "+13035550102")
     ask_by_text(phone, window="1")
     run_jobs(settings)
     phone.text("MENU")
@@ -66,48 +66,48 @@ def test_asking_again_updates_the_open_request(settings, twilio) -> None:
     run_jobs(settings)
     [request] = queue_of(settings).waiting(time.time())
     assert (request.window, request.voicemail) == ("evening", False)
-    assert len([t for t in twilio.sent("message") if t.get("To") == "+15552340002"]) == 2
+    assert len([t for t in twilio.sent("message") if t.get("To") == "+13035550102"]) == 2
 
 
 def test_a_caller_asks_for_a_call_to_another_number(settings, twilio) -> None:
-    call = Caller(transport(create_app(settings).test_client()), "+15552340003")
+    call = Caller(transport(create_app(settings).test_client()), "+13035550103")
     call.dial_in()
     call.press("6")
     assert "enter the 10 digit phone number" in call.press("5").text
-    assert "OK, we will call 5 5 5, 2 3 4, 9 9 9 9" in call.press("5552349999").text
+    assert "OK, we will call 3 0 3, 5 5 5, 0 1 9 9" in call.press("3035550199").text
     call.press("2")
     assert "call back request is in" in call.press("2").text
     run_jobs(settings)
     [request] = queue_of(settings).waiting(time.time())
     assert (request.number, request.channel, request.window, request.voicemail) == (
-        "+15552349999", "voice", "afternoon", False,
+        "+13035550199", "voice", "afternoon", False,
     )  # fmt: skip
-    [confirmation] = [t for t in twilio.sent("message") if t.get("To") == "+15552340003"]
-    assert "555-234-9999" in confirmation.get("Body")
+    [confirmation] = [t for t in twilio.sent("message") if t.get("To") == "+13035550103"]
+    assert "303-555-0199" in confirmation.get("Body")
 
 
 def test_a_job_run_twice_files_once_and_confirms_once(settings, twilio, redis_url: str) -> None:
-    phone = Phone(create_app(settings).test_client(), "+15552340004")
+    phone = Phone(create_app(settings).test_client(), "+13035550104")
     ask_by_text(phone)
     connection = redis.Redis.from_url(redis_url)
     queue = Queue("hotline", connection=connection, serializer=JSONSerializer)
     [job] = [j for j in queue.get_jobs() if j.func_name == "hotline.outbound.jobs.file_callback"]
-    assert "5552340004" not in repr(job.args) and "5552340004" not in job.description
+    assert "3035550104" not in repr(job.args) and "3035550104" not in job.description
     args = job.args
     run_jobs(settings)
     queue.enqueue_call("hotline.outbound.jobs.file_callback", args=args, job_id="again")
     run_jobs(settings)
     assert len(queue_of(settings).waiting(time.time())) == 1
-    assert len([t for t in twilio.sent("message") if t.get("To") == "+15552340004"]) == 1
+    assert len([t for t in twilio.sent("message") if t.get("To") == "+13035550104"]) == 1
 
 
 def test_no_confirmation_to_a_number_that_opted_out(settings, twilio) -> None:
-    phone = Phone(create_app(settings).test_client(), "+15552340005")
+    phone = Phone(create_app(settings).test_client(), "+13035550105")
     ask_by_text(phone)
     phone.text("STOP")
     run_jobs(settings)
     assert len(queue_of(settings).waiting(time.time())) == 1
-    assert [t for t in twilio.sent("message") if t.get("To") == "+15552340005"] == []
+    assert [t for t in twilio.sent("message") if t.get("To") == "+13035550105"] == []
 
 
 def test_a_worker_killed_mid_flight_loses_and_doubles_nothing(
@@ -115,7 +115,7 @@ def test_a_worker_killed_mid_flight_loses_and_doubles_nothing(
 ) -> None:
     """SIGKILL a real `rq worker` (and its work horse) while requests are queued; restart it."""
     client = create_app(settings).test_client()
-    numbers = [f"+1555234{i:04d}" for i in range(100, 120)]
+    numbers = [fictional(i, 303) for i in range(50, 70)]
     for number in numbers:
         ask_by_text(Phone(client, number))
     connection = redis.Redis.from_url(redis_url)

@@ -11,7 +11,7 @@ from tests.support import Phone
 
 
 def test_redact_hides_numbers_in_any_format() -> None:
-    for number in ("+15551230001", "555-123-0001", "(555) 123 0001", "1.555.123.0001"):
+    for number in ("+12025550101", "202-555-0101", "(202) 555 0101", "1.202.555.0101"):
         line = redact(f"texted from {number} today")
         assert "123" not in line and line.endswith("01] today")
     assert redact("step 12 took 3 ms") == "step 12 took 3 ms"
@@ -19,16 +19,16 @@ def test_redact_hides_numbers_in_any_format() -> None:
 
 def test_redacting_formatter_covers_tracebacks() -> None:
     try:
-        raise KeyError("+15551230001")
+        raise KeyError("+12025550101")
     except KeyError:
         record = logging.LogRecord(
-            "t", logging.ERROR, __file__, 1, "failed for %s", ("+15551239876",), None
+            "t", logging.ERROR, __file__, 1, "failed for %s", ("+12025550176",), None
         )
         import sys
 
         record.exc_info = sys.exc_info()
     out = RedactingFormatter().format(record)
-    assert "5551230001" not in out and "5551239876" not in out and "KeyError" in out
+    assert "2025550101" not in out and "2025550176" not in out and "KeyError" in out
 
 
 def test_a_conversation_logs_no_number_and_no_body(phone: Phone, caplog) -> None:
@@ -37,7 +37,7 @@ def test_a_conversation_logs_no_number_and_no_body(phone: Phone, caplog) -> None
         phone.text(body)
     lines = [r.getMessage() for r in caplog.records if r.name == "hotline.web.webhooks"]
     assert len(lines) == 4 and "doctor" in lines[2]
-    assert all("5551230001" not in line and "diagnosis" not in line for line in lines)
+    assert all("2025550101" not in line and "diagnosis" not in line for line in lines)
 
 
 def test_a_number_typed_for_a_call_back_is_not_kept_with_the_answers(
@@ -49,7 +49,7 @@ def test_a_number_typed_for_a_call_back_is_not_kept_with_the_answers(
         phone.text(body)
     kept = twiml.kept_answers()
     assert kept == 3  # every answer so far was kept
-    assert phone.text("555-867-5309")[0].startswith("OK, we will call 555-867-5309.")
+    assert phone.text("202-555-0187")[0].startswith("OK, we will call 202-555-0187.")
     assert twiml.kept_answers() == kept
 
     caller.dial_in()
@@ -57,6 +57,6 @@ def test_a_number_typed_for_a_call_back_is_not_kept_with_the_answers(
     caller.press("5")
     assert twiml.kept_answers() > kept  # the call's answers were kept too
     kept = twiml.kept_answers()
-    assert "OK, we will call 5 5 5, 8 6 7, 5 3 0 9" in caller.press("5558675309").text
+    assert "OK, we will call 2 0 2, 5 5 5, 0 1 8 7" in caller.press("2025550187").text
     assert twiml.kept_answers() == kept
     assert "OK, we will call" not in caller.press("*").text  # a kept answer again, and no number

@@ -25,9 +25,18 @@ from hotline.stores.callbacks import CallbackQueue
 from hotline.stores.staff import StaffDirectory
 from hotline.web.app import create_app
 from hotline.web.resources import resources_of
-from tests.support import AUTH_TOKEN, Phone, run_jobs, transport, worker_env
+from tests.support import (
+    ALICE_PHONE,
+    AUTH_TOKEN,
+    PASSWORD,
+    Phone,
+    fictional,
+    run_jobs,
+    transport,
+    worker_env,
+)
 
-A, B, C, D, E = (f"+1555300000{i}" for i in range(1, 6))
+A, B, C, D, E = (fictional(i, 404) for i in range(1, 6))
 SAID = ("hello", "I feel like I want to die")  # what the person typed that is no keyword
 
 
@@ -88,7 +97,7 @@ def test_every_figure_of_the_report_is_what_was_sent(
 ) -> None:
     mix = Mix(quiet)
     connection = redis.Redis.from_url(quiet.redis_url)
-    StaffDirectory(connection).add("alice", "correct horse battery", "+15557770011")
+    StaffDirectory(connection).add("alice", PASSWORD, ALICE_PHONE)
     queue = CallbackQueue(connection)
 
     # A reads "find a doctor" to its end and asks for a call back; B gives up in Spanish.
@@ -127,14 +136,16 @@ def test_every_figure_of_the_report_is_what_was_sent(
     run_jobs(quiet)  # A's final notice
 
     sent = twilio.sent("message")
-    assert [t.get("To") for t in sent] == [A, C, D, D, D, A]
+    # Confirmations, the part texted to D, the offers of a check-in to those reached, A's notice.
+    assert [t.get("To") for t in sent] == [A, C, D, D, D, C, A, E]
     today = date.fromisoformat(resources_of(mix.app).reports.day())
     since = (today - timedelta(days=1)).isoformat()  # the mix may straddle midnight
     report = json.loads(hotline(cli_env, "report", "--since", since, "--json"))
 
     days = report.pop("by_day")
     assert [d["day"] for d in days] == [since, today.isoformat()]
-    assert {k: sum(d[k] for d in days) for k in ("sms", "voice")} == {"sms": 3, "voice": 3}
+    totals = {k: sum(d[k] for d in days) for k in ("sms", "voice", "whatsapp")}
+    assert totals == {"sms": 3, "voice": 3, "whatsapp": 0}
     assert max(d["people"] for d in days) <= 5 <= sum(d["people"] for d in days)
     assert report == {
         "since": since,
@@ -144,6 +155,7 @@ def test_every_figure_of_the_report_is_what_was_sent(
         "by_channel": {
             "sms": {"conversations": 3, "people": 3},
             "voice": {"conversations": 3, "people": 3},
+            "whatsapp": {"conversations": 0, "people": 0},
         },
         "by_language": {
             "en": {"conversations": 5, "people": 4},
@@ -163,7 +175,7 @@ def test_every_figure_of_the_report_is_what_was_sent(
             "total": mix.reply_segments + sum(measure(t.get("Body")).segments for t in sent),
         },
         "voice_minutes": round(mix.voice_seconds / 60, 1),
-        "texts_sent": 6,
+        "texts_sent": 8,
         "callbacks_requested": 3,
         "callbacks_requested_urgent": 1,
         "callback_attempts": {"reached": 2, "no_answer": 3, "wrong_number": 0},

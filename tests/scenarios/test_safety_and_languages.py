@@ -74,23 +74,23 @@ def test_a_spanish_texter_in_crisis_gets_it_in_spanish(flows) -> None:
 
 def test_urgent_files_a_request_that_jumps_the_queue(settings, twilio) -> None:
     client = create_app(settings).test_client()
-    calm = Phone(client, "+15552350001")
+    calm = Phone(client, "+13055550101")
     for body in ("SECOND", "6", "1", "1"):
         calm.text(body)
-    anxious = Phone(client, "+15552350002")
+    anxious = Phone(client, "+13055550102")
     anxious.text("SECOND")
     assert "988" in anxious.text("I can't breathe and I want to die")[0]
     assert "call you back as soon as we can" in anxious.text("URGENT")[0]
     run_jobs(settings)
     first, second = CallbackQueue(redis.Redis.from_url(settings.redis_url)).waiting(2e9)
-    assert (first.number, first.urgent, first.voicemail) == ("+15552350002", True, False)
-    assert (second.number, second.urgent) == ("+15552350001", False)
+    assert (first.number, first.urgent, first.voicemail) == ("+13055550102", True, False)
+    assert (second.number, second.urgent) == ("+13055550101", False)
 
 
 def test_a_caller_in_crisis_hears_the_safety_answer_and_can_ask_for_an_urgent_call(
     settings,
 ) -> None:
-    call = Caller(transport(create_app(settings).test_client()), "+15552350003")
+    call = Caller(transport(create_app(settings).test_client()), "+13055550103")
     call.dial_in()
     call.press("2")
     heard = call.say("I am having chest pain")
@@ -135,7 +135,7 @@ def test_a_whole_spanish_conversation_reaches_every_part_by_text(phone: Phone, f
 
 def test_a_whole_spanish_call_reaches_every_part(settings, flows) -> None:
     es = flows["es"]
-    call = Caller(transport(create_app(settings).test_client()), "+15552350004")
+    call = Caller(transport(create_app(settings).test_client()), "+13055550104")
     greeting = call.dial_in()
     assert "Para español, oprima 9." in greeting.text
     heard = [call.press("9")]
@@ -155,7 +155,7 @@ def test_a_whole_spanish_call_reaches_every_part(settings, flows) -> None:
 
 def test_spanish_speech_is_understood(settings, flows) -> None:
     es = flows["es"]
-    call = Caller(transport(create_app(settings).test_client()), "+15552350005")
+    call = Caller(transport(create_app(settings).test_client()), "+13055550105")
     call.dial_in()
     call.press("9")
     assert call.say("repetir").prompts[0] == es.nodes["main"].voice[0]

@@ -24,7 +24,15 @@ from hotline.dev.phone import Texter, http_transport
 from hotline.stores.callbacks import CallbackQueue
 from hotline.web.app import create_app
 from hotline.web.resources import resources_of
-from tests.support import AUTH_TOKEN, Phone, free_port, send_at_once, wait_until, worker_env
+from tests.support import (
+    AUTH_TOKEN,
+    Phone,
+    fictional,
+    free_port,
+    send_at_once,
+    wait_until,
+    worker_env,
+)
 
 
 def _cluster_ports(count: int) -> list[int]:
@@ -94,7 +102,7 @@ def test_conversations_live_on_the_cluster_spread_over_its_masters(
     cluster_app, cluster: str
 ) -> None:
     client = cluster_app.test_client()
-    numbers = [f"+1555236{i:04d}" for i in range(30)]
+    numbers = [fictional(i, 404) for i in range(30)]
     for number in numbers:
         phone = Phone(client, number)
         assert phone.text("SECOND")[0].startswith("CancerCare Second Opinion line.")
@@ -108,7 +116,7 @@ def test_conversations_live_on_the_cluster_spread_over_its_masters(
 
 def test_replays_opt_outs_and_bursts_work_on_the_cluster(cluster_app) -> None:
     client = cluster_app.test_client()
-    phone = Phone(client, "+15552370001")
+    phone = Phone(client, "+12065550101")
     phone.text("SECOND")
     first = phone.text("1", sid="SM" + "c" * 32)
     assert phone.text("1", sid="SM" + "c" * 32) == first
@@ -149,7 +157,7 @@ def test_two_web_and_two_worker_processes_lose_and_double_nothing(
                 f"gunicorn on port {port}",
                 60,
             )
-        numbers = [f"+1555238{i:04d}" for i in range(24)]
+        numbers = [fictional(i, 415) for i in range(24)]
         texters = [
             Texter(http_transport(f"http://127.0.0.1:{ports[i % 2]}", AUTH_TOKEN), n)
             for i, n in enumerate(numbers)

@@ -200,7 +200,7 @@ def test_the_queue_and_rq_survive_a_sentinel_failover(
     app = create_app(sentinel_settings)
     apology = resources_of(app).flows["en"].text("unavailable")
     client = app.test_client()
-    first, second = "+15552390001", "+15552390002"
+    first, second = "+15125550101", "+15125550102"
 
     assert ask_for_a_call_back(Phone(client, first), apology) == 0
     run_worker(sentinel_settings)
@@ -255,9 +255,9 @@ def test_with_no_sentinel_answering_every_webhook_still_answers_at_once(settings
     flow = resources_of(app).flows["en"]
     client = app.test_client()
     started = time.monotonic()
-    assert Phone(client, "+15552390004").text("SECOND") == [flow.text("unavailable")]
+    assert Phone(client, "+15125550104").text("SECOND") == [flow.text("unavailable")]
     texted = time.monotonic() - started
-    caller = Caller(transport(client), "+15552390004")
+    caller = Caller(transport(client), "+15125550104")
     assert "having a problem" in caller.dial_in().text
     assert caller.press("1").dialed == settings.social_worker_line
     called = time.monotonic() - started - texted

@@ -1,10 +1,14 @@
 """Conversations as data (truth files in tests/scenarios/transcripts/), run through the pure engine.
 
-One runner for both channels; a file's name says which: `voice_*.toml` are calls, the rest texts.
+One runner for every channel; a file's name says which: `voice_*.toml` are calls,
+`whatsapp_*.toml` WhatsApp conversations, the rest SMS.
 
 A text transcript holds `[[turn]]` tables: `send` (the text), `expect` (substrings the one reply
-must contain; `[]` means no reply at all), optional `opt_out_type` (Twilio's OptOutType) and
-optional `state` (fields of State to check after the turn).
+must contain; `[]` means no reply at all), optional `opt_out_type` (Twilio's OptOutType),
+optional `checkin` (the check-in stage the host holds when the text arrives: "asked" once the
+check-in was sent), optional `effects` (["schedule_checkin", "tally:checkin_offered",
+"request_callback:"]; not checked unless given) and optional `state` (fields of State to check
+after the turn).
 
 A call transcript holds `[[turn]]` tables with one event: `call = true` (the call starts),
 `press = "2"`, `say = "main menu"` (with an optional `confidence`), `silence = true`, or
@@ -21,14 +25,26 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from flows.engine import step
-from flows.model import Channel, Event, EventKind, Flows, Outcome, SendText, State, Then
+from flows.model import (
+    Channel,
+    Event,
+    EventKind,
+    Flows,
+    Outcome,
+    RequestCallback,
+    ScheduleCheckin,
+    SendText,
+    State,
+    Tally,
+    Then,
+)
 from flows.segments import measure
 from flows.validate import VOICE_MAX_SECONDS, spoken_seconds
 from flows.voice.prompts import speakable
@@ -37,8 +53,9 @@ FOLDER = Path(__file__).parent / "transcripts"
 PATHS = sorted(FOLDER.glob("*.toml"))
 STATE_FIELDS = {f.name for f in fields(State)}
 
-SMS_TURN_KEYS = {"send", "expect", "state", "opt_out_type", "minute"}
+SMS_TURN_KEYS = {"send", "expect", "state", "opt_out_type", "minute", "checkin", "effects"}
 SMS_MAX_SEGMENTS = 2
+WHATSAPP_MAX = 1600
 # What reading every page of the fact sheet may cost, in SMS segments; it costs 42 today.
 FULL_READING_BUDGET = 45
 
@@ -67,16 +84,18 @@ class Transcript:
     def load(cls, path: Path) -> Transcript:
         with path.open("rb") as f:
             data = tomllib.load(f)
-        channel = Channel.VOICE if path.name.startswith("voice_") else Channel.SMS
+        channel = Channel.SMS
+        for prefix, named in (("voice_", Channel.VOICE), ("whatsapp_", Channel.WHATSAPP)):
+            channel = named if path.name.startswith(prefix) else channel
         return cls(path, channel, data.get("start", {}), data["turn"])
 
 
 def event_of(channel: Channel, turn: dict[str, Any]) -> Event:
     """The event one turn describes, at its `minute` (0 unless given)."""
     now = 60 * turn.get("minute", 0)
-    if channel is Channel.SMS:
+    if channel.texted:
         opt_out = turn.get("opt_out_type", "")
-        return Event(Channel.SMS, text=turn["send"], opt_out_type=opt_out, now=now)
+        return Event(channel, text=turn["send"], opt_out_type=opt_out, now=now)
     flags = {
         "now": now,
         "can_text": turn.get("can_text", False),
@@ -99,8 +118,26 @@ def describe(turn: dict[str, Any]) -> str:
     return ", ".join(f"{k}={turn[k]!r}" for k in ("send", *VOICE_EVENT_KEYS) if k in turn)
 
 
+def effect_names(outcome: Outcome) -> list[str]:
+    """The outcome's effects as transcripts name them."""
+    named = []
+    for e in outcome.effects:
+        match e:
+            case SendText(node):
+                named.append(f"send_text:{node}")
+            case RequestCallback():
+                named.append("request_callback:")
+            case ScheduleCheckin():
+                named.append("schedule_checkin")
+            case Tally(what):
+                named.append(f"tally:{what}")
+    return named
+
+
 def check_text_turn(where: str, turn: dict[str, Any], outcome: Outcome) -> None:
     """One reply containing every `expect`ed part, or none at all for `expect = []`."""
+    if "effects" in turn:
+        assert effect_names(outcome) == turn["effects"], f"{where}: {effect_names(outcome)}"
     if not turn["expect"]:
         assert outcome.replies == (), f"{where}: expected no reply"
         return
@@ -121,10 +158,7 @@ def check_call_turn(where: str, turn: dict[str, Any], outcome: Outcome) -> None:
     assert not UNSPEAKABLE.search(said), f"{where}: a number is not spelled out:\n{said}"
     if "then" in turn:
         assert outcome.then is Then(turn["then"]), f"{where}: then is {outcome.then}"
-    effects = [
-        f"send_text:{e.node}" if isinstance(e, SendText) else "request_callback:"
-        for e in outcome.effects
-    ]
+    effects = effect_names(outcome)
     assert effects == turn.get("effects", []), f"{where}: effects {effects}"
     if outcome.then is Then.GATHER:
         seconds = spoken_seconds(said)
@@ -135,10 +169,12 @@ def play(flows: Flows, transcript: Transcript) -> list[Outcome]:
     """Run one transcript from its start state, checking every turn; every outcome, in order."""
     state = State(**transcript.start)
     outcomes: list[Outcome] = []
-    check = check_text_turn if transcript.channel is Channel.SMS else check_call_turn
+    check = check_text_turn if transcript.channel.texted else check_call_turn
     for number, turn in enumerate(transcript.turns, start=1):
         where = f"{transcript.path.name} turn {number} ({describe(turn)})"
         assert not outcomes or outcomes[-1].then is not Then.HANG_UP, f"{where}: after hang-up"
+        if "checkin" in turn:  # the host's check-in key, as the job that sent it left it
+            state = replace(state, checkin=turn["checkin"])
         outcome = step(flows, state, event_of(transcript.channel, turn))
         check(where, turn, outcome)
         for name, value in turn.get("state", {}).items():
@@ -171,7 +207,7 @@ def test_transcript_is_well_formed(path: Path) -> None:
     transcript = Transcript.load(path)
     assert transcript.turns, path.name
     assert set(transcript.start) <= STATE_FIELDS, path.name
-    if transcript.channel is Channel.SMS:
+    if transcript.channel.texted:
         assert not transcript.start, f"{path.name}: a text conversation starts afresh"
     else:
         first = transcript.turns[0]
@@ -180,7 +216,7 @@ def test_transcript_is_well_formed(path: Path) -> None:
         where = f"{path.name} turn {number}"
         assert set(turn.get("state", {})) <= STATE_FIELDS, where
         assert isinstance(turn.get("expect"), list), f"{where}: expect is a list"
-        if transcript.channel is Channel.SMS:
+        if transcript.channel.texted:
             assert {"send", "expect"} <= set(turn) <= SMS_TURN_KEYS, f"{where}: {set(turn)}"
             assert isinstance(turn["send"], str), where
         else:
@@ -203,6 +239,8 @@ def test_transcript(flows: Flows, path: Path) -> None:
         for reply in replies(outcomes):
             m = measure(reply)
             assert m.is_gsm7 and m.segments <= SMS_MAX_SEGMENTS, f"{path.name}: {m}\n{reply}"
+    if transcript.channel is Channel.WHATSAPP:
+        assert all(len(r) <= WHATSAPP_MAX for r in replies(outcomes)), path.name
 
 
 def test_whole_fact_sheet_is_read_within_budget(flows: Flows) -> None:

@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import Blueprint, Flask, Response, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
+from flows import phones
 from hotline.display import age, clock_in, last_four
 from hotline.permissions import Permission, allows
 from hotline.settings import Settings
@@ -89,6 +90,7 @@ def client_address() -> str:
 
 bp.add_app_template_filter(age, "age")
 bp.add_app_template_filter(last_four, "last_four")
+bp.add_app_template_filter(phones.display, "phone")
 
 
 @bp.app_template_filter("clock")

@@ -11,6 +11,7 @@ import time
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from flows import phones
 from hotline.outbound import outbox
 from hotline.outbound.twilio_rest import OptedOut, Rejected, TryLater
 from hotline.permissions import Permission
@@ -102,6 +103,10 @@ def call(request_id: str) -> ResponseReturnValue:
         return back
     except UnknownRequest:
         flash("That request is no longer in the queue.", "error")
+        return back
+    if why := phones.REFUSED_BECAUSE.get(phones.judge(held.number)):
+        flash(f"The hotline does not call this number: it is {why}. Record it as a wrong number.",
+              "error")  # fmt: skip
         return back
     bridge = twiml.connect(held.number, h.settings.twilio_phone_number, text=BRIDGE_GREETING)
     try:

@@ -50,12 +50,12 @@ def test_staff_add_asks_for_the_password_twice_without_showing_it(
 ) -> None:
     typed = f"{PASSWORD}\nsomething else\n{PASSWORD}\n{PASSWORD}\n"
     result = hotline(
-        env, "staff", "add", "carol", "--phone", "+15557770013", "--name", "Carol", input=typed
+        env, "staff", "add", "carol", "--phone", "+13125550113", "--name", "Carol", input=typed
     )
     assert result.exit_code == 0, result.output
     assert "do not match" in result.output and PASSWORD not in result.output
     assert "added carol (Carol)" in result.output
-    assert StaffDirectory(connection).verify("carol", PASSWORD).phone == "+15557770013"
+    assert StaffDirectory(connection).verify("carol", PASSWORD).phone == "+13125550113"
     assert (Path(".hotline") / "dev.env").exists()
 
 
@@ -65,7 +65,7 @@ def test_staff_add_refuses_a_bad_phone_and_a_taken_name(
     typed = f"{PASSWORD}\n{PASSWORD}\n"
     bad = hotline(env, "staff", "add", "carol", "--phone", "555-0100", input=typed)
     assert bad.exit_code == 1 and "E.164" in bad.output
-    taken = hotline(env, "staff", "add", "alice", "--phone", "+15557770019", input=typed)
+    taken = hotline(env, "staff", "add", "alice", "--phone", "+13125550119", input=typed)
     assert taken.exit_code == 1 and "already" in taken.output
 
 
@@ -73,8 +73,8 @@ def test_staff_list(env: dict[str, str | None], staff: StaffDirectory) -> None:
     result = hotline(env, "staff", "list")
     assert result.exit_code == 0
     assert result.output.splitlines() == [
-        "alice                 +15557770011      social_worker  enabled   no-2fa  Alice Ng",
-        "bob                   +15557770012      social_worker  enabled   no-2fa  bob",
+        "alice                 +13125550111      social_worker  enabled   no-2fa  Alice Ng",
+        "bob                   +13125550112      social_worker  enabled   no-2fa  bob",
     ]
     assert "scrypt" not in result.output and "pbkdf2" not in result.output
 
@@ -84,8 +84,8 @@ def test_callbacks_list_in_queue_order_and_as_json(
 ) -> None:
     assert "Nobody is waiting" in hotline(env, "callbacks", "list").output
     now = time.time()
-    old = file(queue, "+15551230002", now - 2 * 3600 - 600)
-    urgent = file(queue, "+15551230003", now - 60, urgent=True)
+    old = file(queue, "+12025550102", now - 2 * 3600 - 600)
+    urgent = file(queue, "+12025550103", now - 60, urgent=True)
     queue.claim(old, "alice", now)
     table = hotline(env, "callbacks", "list").output.splitlines()
     assert table[0].split() == [
@@ -100,7 +100,7 @@ def test_callbacks_list_in_queue_order_and_as_json(
     ]
     assert table[1].split() == [
         urgent,
-        "+15551230003",
+        "+12025550103",
         "1",
         "min",
         "0/3",
@@ -110,7 +110,7 @@ def test_callbacks_list_in_queue_order_and_as_json(
         "URGENT",
         "open",
     ]
-    assert table[2].split()[:4] == [old, "+15551230002", "2", "h"]
+    assert table[2].split()[:4] == [old, "+12025550102", "2", "h"]
     assert table[2].endswith("claimed by alice")
     rows = json.loads(hotline(env, "callbacks", "list", "--json").output)
     assert [r["id"] for r in rows] == [urgent, old]
@@ -125,10 +125,10 @@ def test_callbacks_list_in_queue_order_and_as_json(
 def test_callbacks_claim_as_one_colleague_at_a_time(
     env: dict[str, str | None], queue: CallbackQueue, staff: StaffDirectory
 ) -> None:
-    request_id = file(queue, "+15551230002", time.time())
+    request_id = file(queue, "+12025550102", time.time())
     claimed = hotline(env, "callbacks", "claim", request_id, "--as", "alice")
     assert claimed.exit_code == 0 and f"alice holds {request_id}" in claimed.output
-    assert "call +15551230002" in claimed.output
+    assert "call +12025550102" in claimed.output
     taken = hotline(env, "callbacks", "claim", request_id, "--as", "bob")
     assert taken.exit_code == 1 and "a colleague holds" in taken.output
     nobody = hotline(env, "callbacks", "claim", request_id, "--as", "mallory")
@@ -141,7 +141,7 @@ def test_callbacks_claim_as_one_colleague_at_a_time(
 def test_callbacks_close_counts_no_answers_and_the_last_queues_the_final_text(
     env: dict[str, str | None], queue: CallbackQueue, staff: StaffDirectory, connection: redis.Redis
 ) -> None:
-    request_id = file(queue, "+15551230002", time.time())
+    request_id = file(queue, "+12025550102", time.time())
     jobs = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
     for attempt in (1, 2, 3):
         hotline(env, "callbacks", "claim", request_id, "--as", "alice")
@@ -168,7 +168,7 @@ def test_callbacks_close_counts_no_answers_and_the_last_queues_the_final_text(
 def test_callbacks_close_by_another_colleague_or_with_a_bad_outcome_is_refused(
     env: dict[str, str | None], queue: CallbackQueue, staff: StaffDirectory
 ) -> None:
-    request_id = file(queue, "+15551230002", time.time())
+    request_id = file(queue, "+12025550102", time.time())
     hotline(env, "callbacks", "claim", request_id, "--as", "alice")
     mine = hotline(env, "callbacks", "close", request_id, "--as", "bob", "--outcome", "reached")
     assert mine.exit_code == 1 and "a colleague holds" in mine.output
@@ -187,5 +187,5 @@ def test_without_redis_url_the_private_redis_of_hotline_run_is_used(
     folder = Path(".hotline") / "redis"
     folder.mkdir(parents=True)
     (folder / "redis.sock").symlink_to(redis_url.removeprefix("unix://"))
-    file(queue, "+15551230002", time.time())
-    assert "+15551230002" in hotline(env, "callbacks", "list").output
+    file(queue, "+12025550102", time.time())
+    assert "+12025550102" in hotline(env, "callbacks", "list").output

@@ -33,9 +33,9 @@ def env(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 def connection(redis_url: str) -> redis.Redis:
     connection = redis.Redis.from_url(redis_url)
     staff = StaffDirectory(connection)
-    staff.add("alice", PASSWORD, "+15557770011", "Alice Ng")
-    staff.add("sam", PASSWORD, "+15557770013", "Sam", Role.SUPERVISOR)
-    staff.add("ada", PASSWORD, "+15557770014", "Ada", Role.ADMIN)
+    staff.add("alice", PASSWORD, "+13125550111", "Alice Ng")
+    staff.add("sam", PASSWORD, "+13125550113", "Sam", Role.SUPERVISOR)
+    staff.add("ada", PASSWORD, "+13125550114", "Ada", Role.ADMIN)
     return connection
 
 
@@ -76,7 +76,7 @@ def test_add_with_a_role_enable_and_list_as_json(
     typed = f"{PASSWORD}\n{PASSWORD}\n"
     assert (
         hotline(
-            env, "staff", "add", "boss", "--phone", "+15557770015", "--role", "admin", input=typed
+            env, "staff", "add", "boss", "--phone", "+13125550115", "--role", "admin", input=typed
         ).exit_code
         == 0
     )
@@ -104,7 +104,7 @@ def test_as_names_an_enabled_account_whose_role_may_do_it(
     assert entry.user == "sam" and entry.os_user
     now = time.time()
     request = CallbackRequest(
-        id="", person="p1", number="+15551230001", channel="sms", lang="en", topic="find",
+        id="", person="p1", number="+12025550101", channel="sms", lang="en", topic="find",
         window="any", voicemail=False, urgent=False, requested_at=now, updated_at=now,
     )  # fmt: skip
     request_id = CallbackQueue(connection).file("f1", request).id
@@ -112,7 +112,7 @@ def test_as_names_an_enabled_account_whose_role_may_do_it(
     assert disabled.exit_code == 1 and "disabled" in disabled.output
     claimed = hotline(env, "callbacks", "claim", request_id, "--as", "sam")
     assert (
-        claimed.exit_code == 0 and "+15551230001" in claimed.output
+        claimed.exit_code == 0 and "+12025550101" in claimed.output
     )  # the CLI keeps whole numbers
     entry = audit(connection).read()[0]
     assert (entry.action, entry.user, entry.request) == ("claim", "sam", request_id)

@@ -22,10 +22,10 @@ from hotline.settings import Settings
 from hotline.stores.callbacks import CallbackOutcome, CallbackQueue
 from hotline.stores.conversations import ConversationStore
 from hotline.wiring import QUEUE
-from tests.support import file_request, run_jobs
+from tests.support import ABROAD, INVALID, PREMIUM_900, file_request, run_jobs
 
-ASKER = "+15551230001"
-OTHER_PHONE = "+15551230009"  # the number the asker gave us to call, not their own
+ASKER = "+12025550101"
+OTHER_PHONE = "+12025550109"  # the number the asker gave us to call, not their own
 DAY = 86400
 RUNS = itertools.count()
 
@@ -71,6 +71,18 @@ def test_final_notice_texts_the_askers_own_phone(
     assert OTHER_PHONE not in [m.get("To") for m in twilio.sent()]
 
 
+@pytest.mark.parametrize("asker", [ABROAD, PREMIUM_900, INVALID])
+def test_no_text_goes_to_a_number_the_hotline_may_not_text(
+    settings: Settings, queue: Queue, callbacks: CallbackQueue, twilio: TwilioStandIn,
+    connection: redis.Redis, asker: str,
+) -> None:  # fmt: skip
+    """A request filed before the rule (its `text_to` abroad, say) is not texted either."""
+    person = tag(settings, asker, connection)
+    request_id = file_request(callbacks, OTHER_PHONE, time.time(), person=person, text_to=asker)
+    assert run(settings, queue, jobs.final_notice, request_id) is False
+    assert twilio.sent() == []
+
+
 def test_final_notice_speaks_the_askers_language(
     settings: Settings, queue: Queue, callbacks: CallbackQueue, twilio: TwilioStandIn, flows: Flows
 ) -> None:
@@ -110,9 +122,9 @@ def test_purge_deletes_closed_requests_past_retention_and_schedules_the_next(
 ) -> None:
     now = time.time()
     keep = settings.closed_callback_days * DAY
-    old = file_request(callbacks, "+15551230002", now - keep - 2 * DAY)
-    recent = file_request(callbacks, "+15551230003", now - 2 * DAY)
-    still_open = file_request(callbacks, "+15551230004", now - keep - 2 * DAY)
+    old = file_request(callbacks, "+12025550102", now - keep - 2 * DAY)
+    recent = file_request(callbacks, "+12025550103", now - 2 * DAY)
+    still_open = file_request(callbacks, "+12025550104", now - keep - 2 * DAY)
     close(callbacks, old, now - keep - DAY)
     close(callbacks, recent, now - DAY)
 

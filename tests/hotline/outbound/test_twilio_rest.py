@@ -131,6 +131,24 @@ def test_invalid_number_error_does_not_leak_the_number(rest: TwilioRest) -> None
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
 
 
+@pytest.mark.parametrize("number", ["+15551230001", "+12025550", "+999123456789"])
+def test_the_standin_refuses_what_is_no_number_as_twilio_does(
+    rest: TwilioRest, number: str
+) -> None:
+    for send in (lambda: rest.send_sms(number, "hello"), lambda: rest.call(number, TWIML)):
+        with pytest.raises(Rejected, match="21211"):
+            send()
+
+
+@pytest.mark.parametrize("number", ["+442079460123", "+19005550123", "+18765550123"])
+def test_the_standin_leaves_numbers_abroad_or_premium_to_the_hotline(
+    rest: TwilioRest, standin: TwilioStandIn, number: str
+) -> None:
+    """Twilio sends there if the account allows it: keeping away is the hotline's own rule."""
+    rest.send_sms(number, "hello")
+    assert standin.wait_for(1)[0].get("To") == number
+
+
 def test_too_long_twiml_is_rejected(rest: TwilioRest) -> None:
     with pytest.raises(Rejected):
         rest.call(CALLER, "<Response><Say>" + "x" * 4000 + "</Say></Response>")

@@ -20,7 +20,7 @@ from hotline.settings import Settings
 from hotline.stores import keys
 from hotline.web.app import create_app
 from hotline.web.resources import resources_of
-from tests.support import Phone
+from tests.support import Phone, fictional
 
 NY = ZoneInfo("America/New_York")
 
@@ -94,7 +94,7 @@ def test_people_are_counted_once_across_days_and_channels(connection: redis.Redi
     end = today(counters)
     counted = counters.read(end - timedelta(days=1), end, ("en", "es"))
     assert counted.people == 2
-    assert counted.people_by_channel == {"sms": 1, "voice": 2}
+    assert counted.people_by_channel == {"sms": 1, "voice": 2, "whatsapp": 0}
     assert counted.people_by_language == {"en": 2, "es": 1}
     assert list(counted.people_by_day.values()) == [2, 1]
 
@@ -104,14 +104,15 @@ def test_a_webhook_step_costs_two_round_trips_and_the_counts_one_a_second(
 ) -> None:
     monkeypatch.setattr(counters_module, "FLUSH_EVERY", 3600.0)  # flushed by hand below
     app = create_app(dataclasses.replace(settings, staff_alert_numbers=()))
-    phone = Phone(app.test_client(), "+15553200001")
+    phone = Phone(app.test_client(), fictional(1, 503))
     phone.text("SECOND")  # connections opened, scripts loaded
     reads = connection.info("stats")["total_reads_processed"]
-    for body in ("1", "MORE", "MORE", "MENU", "2", "MORE", "MENU", "3", "MORE", "MENU"):
+    # Steps with no effect of their own: no part read to its end (leaving one offers a check-in).
+    for body in ("1", "MORE", "BACK", "MORE", "BACK", "MENU", "2", "MENU", "3", "MENU"):
         phone.text(body)
     grown = connection.info("stats")["total_reads_processed"] - reads - 1  # less this INFO
     assert grown == 20
     resources_of(app).reports.flush()
     assert connection.info("stats")["total_reads_processed"] - reads - 2 == 21
     day = resources_of(app).reports.day()
-    assert connection.hget(keys.report_day(day), "opened:sms:en:find") == b"1"
+    assert connection.hget(keys.report_day(day), "page:sms:en:doctor:2") == b"2"

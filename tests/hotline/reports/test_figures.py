@@ -15,7 +15,7 @@ DAY = date(2026, 12, 1)
 
 def report(counts: dict[str, int], people: int = 0) -> figures.Report:
     counted = Counted(
-        {DAY: Counter(counts)}, {DAY: people}, people, {"sms": people, "voice": 0},
+        {DAY: Counter(counts)}, {DAY: people}, people, {"sms": people, "voice": 0, "whatsapp": 0},
         {"en": people, "es": 0},
     )  # fmt: skip
     return figures.build(counted, DAY, DAY, ("en", "es"))

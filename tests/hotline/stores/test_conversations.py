@@ -12,7 +12,7 @@ from flows.model import CallbackForm, Channel, Event, Flows, Outcome, State, Win
 from hotline.stores.conversations import SHORT_ID, ConversationStore, call_conversation, short_id
 from hotline.stores.record import RATE_WINDOW, Record
 
-FORM = CallbackForm(Window.MORNING, None, "+15551230001")
+FORM = CallbackForm(Window.MORNING, None, "+12025550101")
 
 
 @pytest.mark.parametrize(
@@ -37,7 +37,7 @@ def test_the_encoding_is_compact_and_shares_answers_with_the_state_before() -> N
     assert " " not in raw and len(raw) < 120
     _, state, ids, before, *window = json.loads(raw)
     assert before[-1] == 1 and window == [9, 2] and ids == ["SM1"]
-    assert raw.count("+15551230001") == 1
+    assert raw.count("+12025550101") == 1
 
 
 def test_the_durable_opt_out_flag_wins_over_the_record() -> None:
@@ -97,27 +97,27 @@ def test_the_rate_window_slides_with_the_clock(
     store: ConversationStore, clock: Clock, flows: Flows
 ) -> None:
     def over(sid: str) -> int:
-        return store.advance("sms", "+15552390010", sid, menu(flows), rate_limit=3).over_limit
+        return store.advance("sms", "+15125550110", sid, menu(flows), rate_limit=3).over_limit
 
     assert [over(f"SM{i}") for i in range(5)] == [0, 0, 0, 1, 2]
     clock.now += RATE_WINDOW - 1
     assert over("SM5") == 3  # still the same minute
     clock.now += 1
     assert [over(f"SM{i}") for i in range(6, 10)] == [0, 0, 0, 1]  # a new window
-    assert store.load("sms", "+15552390010").steps == 6
+    assert store.load("sms", "+15125550110").steps == 6
 
 
 def test_without_a_rate_limit_nothing_is_over_it(store: ConversationStore, flows: Flows) -> None:
     assert {
-        store.advance("sms", "+15552390011", f"SM{i}", menu(flows)).over_limit for i in range(30)
+        store.advance("sms", "+15125550111", f"SM{i}", menu(flows)).over_limit for i in range(30)
     } == {0}
-    assert store.load("sms", "+15552390011").steps == 30
+    assert store.load("sms", "+15125550111").steps == 30
 
 
 def test_each_person_has_their_own_window(store: ConversationStore, flows: Flows) -> None:
     for i in range(2):
-        store.advance("sms", "+15552390012", f"SM{i}", menu(flows), rate_limit=1)
-    assert store.advance("sms", "+15552390013", "SM9", menu(flows), rate_limit=1).over_limit == 0
+        store.advance("sms", "+15125550112", f"SM{i}", menu(flows), rate_limit=1)
+    assert store.advance("sms", "+15125550113", "SM9", menu(flows), rate_limit=1).over_limit == 0
 
 
 def test_a_stale_event_gets_the_current_state_and_no_replies(
@@ -126,13 +126,13 @@ def test_a_stale_event_gets_the_current_state_and_no_replies(
     texts = {"SM1": "SECOND", "SM2": "2", "SM3": "MENU"}
     for sid, body in texts.items():
         store.advance(
-            "sms", "+15552390014", sid, lambda s, b=body: step(flows, s, Event(Channel.SMS, text=b))
+            "sms", "+15125550114", sid, lambda s, b=body: step(flows, s, Event(Channel.SMS, text=b))
         )
-    latest = store.advance("sms", "+15552390014", "SM3", menu(flows))
+    latest = store.advance("sms", "+15125550114", "SM3", menu(flows))
     assert latest.replayed and not latest.stale and latest.outcome.replies
-    older = store.advance("sms", "+15552390014", "SM2", lambda s: Outcome(s, ("never",)))
+    older = store.advance("sms", "+15125550114", "SM2", lambda s: Outcome(s, ("never",)))
     assert older.replayed and older.stale and older.outcome.replies == ()
-    assert older.outcome.state == store.load("sms", "+15552390014")
+    assert older.outcome.state == store.load("sms", "+15125550114")
 
 
 def test_tags_are_keyed_by_the_secret_and_keys_hold_no_number(redis_url: str) -> None:
@@ -141,6 +141,6 @@ def test_tags_are_keyed_by_the_secret_and_keys_hold_no_number(redis_url: str) ->
         ConversationStore(connection, "one", 60),
         ConversationStore(connection, "other", 60),
     )
-    assert one.tag("+15551230001") != other.tag("+15551230001")
-    assert one.tag("+15551230001") == ConversationStore(connection, "one", 60).tag("+15551230001")
-    assert all("5551230001" not in key for key in one.conversation_keys("sms", "+15551230001"))
+    assert one.tag("+12025550101") != other.tag("+12025550101")
+    assert one.tag("+12025550101") == ConversationStore(connection, "one", 60).tag("+12025550101")
+    assert all("2025550101" not in key for key in one.conversation_keys("sms", "+12025550101"))

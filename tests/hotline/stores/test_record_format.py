@@ -18,13 +18,28 @@ from tests.support import Phone, run_jobs
 
 FLOWS = load_flows()
 FULL = State("es", "callback_voicemail", 0, 7, 2, True, "find",
-             CallbackForm(Window.EVENING, None, "+15552349999"), crisis_at=1_700_000_100,
-             urgent_at=1_699_000_000, urgent=True)  # fmt: skip
+             CallbackForm(Window.EVENING, None, "+13035550199"), crisis_at=1_700_000_100,
+             urgent_at=1_699_000_000, urgent=True, slow=True, read=0b10110, resume="when",
+             resume_page=2, checkin="pending", offered=True)  # fmt: skip
 
 
 def untimed(state: State | None) -> State | None:
-    """`state` as the first format could keep it: its crisis had no time, nor its last filing."""
-    return None if state is None else replace(state, crisis_at=None, urgent_at=None)
+    """`state` as the first format could keep it: its crisis had no time, nor its last filing,
+    and none of what the third format added."""
+    if state is None:
+        return None
+    added = dict(zip(ADDED, ADDED_DEFAULTS, strict=True))
+    return replace(state, crisis_at=None, urgent_at=None, **added)  # type: ignore[arg-type]
+
+
+ADDED = ("slow", "read", "resume", "resume_page", "checkin", "offered")  # by the third format
+ADDED_DEFAULTS = (False, 0, "", 0, "", False)
+
+
+def second_format(record: Record) -> str:
+    """`record` as the second format wrote it: the third's layout, without the added fields."""
+    assert all(getattr(record.state, f) == d for f, d in zip(ADDED, ADDED_DEFAULTS, strict=True))
+    return json.dumps([2, *json.loads(record.encode())[1:]])
 
 
 def first_format(record: Record) -> str:
@@ -54,13 +69,29 @@ def first_format(record: Record) -> str:
 def test_a_record_carries_its_format_and_reads_back_the_same() -> None:
     record = Record(FULL, ("SMabc123", "x"), State("es", "callback", 0, 6, 0), (1_700_000_000, 2))
     raw = record.encode()
-    assert json.loads(raw)[0] == FORMAT == 2
-    assert Record.decode(raw, True) == record
-    assert Record.decode(raw, False).state == State(**{**FULL.__dict__, "opted_out": False})
+    assert json.loads(raw)[0] == FORMAT == 3
+    assert Record.decode(raw, True, "pending") == record
+    assert Record.decode(raw, False, "pending").state == replace(FULL, opted_out=False)
+
+
+def test_the_durable_check_in_wins_over_the_records_and_the_state_before_keeps_its_own() -> None:
+    """The check-in lives in a key of its own (a job moves it on): the record's copy is for
+    answering a replayed message the way it was answered."""
+    record = Record(replace(FULL, checkin=""), ("a",), FULL)
+    decoded = Record.decode(record.encode(), True, "asked")
+    assert decoded.state.checkin == "asked"
+    assert decoded.before_last == FULL
+
+
+def test_a_record_of_the_second_format_is_read_as_it_was_meant() -> None:
+    before = State("en", "find", 0, 2, topic="find")
+    record = Record(untimed(FULL) or FULL, ("abc",), before, (1_700_000_000, 3))
+    record = replace(record, state=replace(record.state, crisis_at=1, urgent_at=2))
+    assert Record.decode(second_format(record), True) == record
 
 
 FORMS = [CallbackForm(w, v, n) for w in (None, *Window) for v in (None, True, False)
-         for n in ("", "+15552349999")]  # fmt: skip
+         for n in ("", "+13035550199")]  # fmt: skip
 
 
 @pytest.mark.parametrize("form", FORMS, ids=repr)
@@ -103,7 +134,8 @@ def test_a_typical_record_is_no_longer_than_in_the_first_format() -> None:
 @pytest.mark.parametrize(
     "raw",
     ['{"s":["en","main",0,1,0,0],"i":["SM1"]}', "[]", "null", "5", '"text"', "not json",
-     '[3,["en","main",0,1,0],[],null,0,0]', '[2,["en","main"],[],null,0,0]',
+     '[4,["en","main",0,1,0],[],null,0,0]', '[2,["en","main"],[],null,0,0]',
+     '[3,["en","main",0,1,0,0,"t",null,null,"",null,null,null,"","x"],[],null,0,0]',
      '[2,["en","main","x",1,0],[],null,0,0]', '[2,["en","main",0,1,0,0,"t","noon"],[],null,0,0]',
      '[["en","main",0,1,0,0,{"window":"noon"}],[],null,0,0]', '[["en","main",0,1,0,0],[],null,0]'],
 )  # fmt: skip

@@ -21,10 +21,10 @@ from hotline.wiring import Hotline
 
 PASSWORD = "correct horse battery"
 PHONES = {
-    "alice": "+15557770011",
-    "bob": "+15557770012",
-    "sam": "+15557770013",
-    "ada": "+15557770014",
+    "alice": "+13125550111",
+    "bob": "+13125550112",
+    "sam": "+13125550113",
+    "ada": "+13125550114",
 }
 
 

@@ -17,7 +17,7 @@ from tests.support import file_request
 
 from .conftest import PASSWORD, PHONES, Staffer
 
-PERSON = "+15551230001"
+PERSON = "+12025550101"
 NUMBER = re.compile(r"\d{7,}")
 
 
@@ -66,7 +66,7 @@ def test_every_action_leaves_exactly_one_entry_and_no_number(
             lambda: sam.post(
                 "/dashboard/staff/add",
                 username="carol",
-                phone="+15557770019",
+                phone="+13125550119",
                 role="social_worker",
                 password=PASSWORD,
             ),
@@ -101,7 +101,7 @@ def test_every_action_leaves_exactly_one_entry_and_no_number(
     alice.login("alice")
     alice.post(f"{base}/claim")
     found = new_entries(
-        h, lambda: alice.post(f"{base}/outcome", outcome="reached", note="rang +1 555 123 0001")
+        h, lambda: alice.post(f"{base}/outcome", outcome="reached", note="rang +1 202 555 0101")
     )
     assert sorted(e.action for e in found) == ["note", "outcome"]
     for entry in h.audit.read(limit=10_000):

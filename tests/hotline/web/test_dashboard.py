@@ -26,9 +26,18 @@ from hotline.web.dashboard import init_dashboard
 from hotline.web.resources import resources_of
 from hotline.web.sessions import StaffSessions
 from hotline.wiring import QUEUE
-from tests.support import ALICE_PHONE, PASSWORD, file_request
+from tests.support import (
+    ABROAD,
+    ALICE_PHONE,
+    CARIBBEAN,
+    INVALID,
+    PASSWORD,
+    PREMIUM_900,
+    fictional,
+    file_request,
+)
 
-PERSON = "+15551230001"
+PERSON = "+12025550101"
 
 
 def enrol(app: Flask, username: str) -> pyotp.TOTP:
@@ -190,13 +199,13 @@ def test_the_queue_lists_urgent_first_then_oldest_with_what_a_social_worker_need
     queue: CallbackQueue, alice: Worker
 ) -> None:
     now = time.time()
-    file_request(queue, "+15551230003", now - 600, window="evening", voicemail=True, lang="es")
-    file_request(queue, "+15551230002", now - 3 * 3600 - 300, channel="voice", topic="when")
-    file_request(queue, "+15551230004", now - 60, urgent=True, window="any")
+    file_request(queue, "+12025550103", now - 600, window="evening", voicemail=True, lang="es")
+    file_request(queue, "+12025550102", now - 3 * 3600 - 300, channel="voice", topic="when")
+    file_request(queue, "+12025550104", now - 60, urgent=True, window="any")
     page = alice.page()
     cards = re.findall(r'<section class="card[^"]*" id="r-\w+">(.*?)</section>', page, re.S)
     numbers = [re.search(r'class="number"[^>]*>([^<]+)<', card)[1] for card in cards]
-    assert numbers == ["…0004", "…0002", "…0003"]  # the whole number once claimed
+    assert numbers == ["…0104", "…0102", "…0103"]  # the whole number once claimed
     urgent, oldest, newest = cards
     assert "Urgent" in urgent and "Any time" in urgent and "1 min" in urgent
     assert "3 h 5 min" in oldest and "phone call" in oldest and "When it matters" in oldest
@@ -231,7 +240,7 @@ def test_two_colleagues_claiming_at_once_exactly_one_wins(app: Flask, queue: Cal
     for name, worker in workers.items():
         worker.login(name)
     for n in range(20):
-        request_id = file_request(queue, f"+1555123{n:04d}", time.time() - n)
+        request_id = file_request(queue, fictional(n), time.time() - n)
         pages = race_to_claim(workers, request_id)
         holder = queue.get(request_id).claimed_by
         loser = "bob" if holder == "alice" else "alice"
@@ -243,8 +252,8 @@ def test_two_colleagues_claiming_at_once_exactly_one_wins(app: Flask, queue: Cal
 def test_a_claim_shows_who_holds_it_and_an_expired_lease_returns_it(
     app: Flask, queue: CallbackQueue, alice: Worker
 ) -> None:
-    held = file_request(queue, "+15551230002", time.time() - 100)
-    stale = file_request(queue, "+15551230003", time.time() - 50)
+    held = file_request(queue, "+12025550102", time.time() - 100)
+    stale = file_request(queue, "+12025550103", time.time() - 50)
     alice.post(f"/dashboard/requests/{held}/claim")
     queue.claim(stale, "alice", time.time() - 2 * queue.lease_seconds)
     bob = Worker(app)
@@ -294,6 +303,25 @@ def test_calling_needs_the_claim(app: Flask, queue: CallbackQueue, twilio: Twili
     assert twilio.sent() == []
 
 
+@pytest.mark.parametrize(
+    ("number", "why"),
+    [
+        (PREMIUM_900, "it is a premium-rate or other special number"),
+        (ABROAD, "it is outside the US and Canada, or billed as international"),
+        (CARIBBEAN, "it is outside the US and Canada, or billed as international"),
+        (INVALID, "it is not a valid phone number"),
+    ],
+)
+def test_calling_a_number_the_hotline_may_not_call_is_refused_plainly(
+    queue: CallbackQueue, alice: Worker, twilio: TwilioStandIn, number: str, why: str
+) -> None:
+    request_id = file_request(queue, number, time.time())
+    alice.post(f"/dashboard/requests/{request_id}/claim")
+    alice.post(f"/dashboard/requests/{request_id}/call")
+    assert f"The hotline does not call this number: {why}." in alice.page()
+    assert twilio.sent() == []
+
+
 def test_a_call_twilio_refuses_is_reported(
     queue: CallbackQueue, alice: Worker, twilio: TwilioStandIn
 ) -> None:
@@ -324,11 +352,11 @@ def test_no_answer_counts_attempts_and_the_third_closes_it(
     assert "The request is closed" in page and PERSON not in page
 
 
-def test_the_last_no_answer_queues_the_final_text_and_nothing_else_does(
+def test_the_last_no_answer_queues_the_final_text_and_reached_the_offer_of_a_check_in(
     app: Flask, queue: CallbackQueue, alice: Worker
 ) -> None:
     jobs = Queue(QUEUE, connection=resources_of(app).redis, serializer=JSONSerializer)
-    reached = file_request(queue, "+15551230002", time.time())
+    reached = file_request(queue, "+12025550102", time.time())
     alice.post(f"/dashboard/requests/{reached}/claim")
     alice.post(f"/dashboard/requests/{reached}/outcome", outcome="reached")
     request_id = file_request(queue, PERSON, time.time())
@@ -336,7 +364,7 @@ def test_the_last_no_answer_queues_the_final_text_and_nothing_else_does(
         assert jobs.fetch_job(f"final-{request_id}") is None
         alice.post(f"/dashboard/requests/{request_id}/claim")
         alice.post(f"/dashboard/requests/{request_id}/outcome", outcome="no_answer")
-    assert jobs.job_ids == [f"final-{request_id}"]
+    assert jobs.job_ids == [f"offer-checkin-{reached}", f"final-{request_id}"]
 
 
 @pytest.mark.parametrize(
@@ -376,13 +404,13 @@ def test_only_the_holder_records_an_outcome(
 def test_failed_jobs_show_id_function_time_and_last_line_never_args(
     app: Flask, staff: StaffDirectory
 ) -> None:
-    staff.add("sam", PASSWORD, "+15557770013", name="Sam Supervisor", role=Role.SUPERVISOR)
+    staff.add("sam", PASSWORD, "+13125550113", name="Sam Supervisor", role=Role.SUPERVISOR)
     sam = Worker(app)
     sam.login("sam", totp=enrol(app, "sam"))
     connection = resources_of(app).redis
     jobs = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
-    jobs.enqueue_call("json.loads", args=("{secret: +15551230001}",), job_id="doomed-json")
-    jobs.enqueue_call("builtins.int", args=("+1 555 123 0002",), job_id="doomed-int")
+    jobs.enqueue_call("json.loads", args=("{secret: +12025550101}",), job_id="doomed-json")
+    jobs.enqueue_call("builtins.int", args=("+1 202 555 0102",), job_id="doomed-int")
     SimpleWorker([jobs], connection=connection, serializer=JSONSerializer).work(burst=True)
     assert re.search(r"Background jobs that failed: <a [^>]+>2</a>", sam.page())
     page = sam.page("/dashboard/failed")
@@ -395,7 +423,7 @@ def test_failed_jobs_show_id_function_time_and_last_line_never_args(
     assert "invalid literal for int() with base 10: &#39;[number …02]&#39;" in page
     assert (
         "secret" not in page
-        and "5551230001" not in page
+        and "2025550101" not in page
         and "123 0002" not in page
         and "Traceback" not in page
     )
@@ -412,11 +440,11 @@ def test_nothing_the_dashboard_logs_holds_a_number(
     request_id = file_request(queue, PERSON, time.time())
     assert PERSON not in alice.page()
     alice.post(f"/dashboard/requests/{request_id}/claim")
-    assert f'href="tel:{PERSON}"' in alice.page()
+    assert f'href="tel:{PERSON}">202-555-0101<' in alice.page()  # as people write it
     alice.post(f"/dashboard/requests/{request_id}/call")
     twilio.fail_next(500)
     alice.post(f"/dashboard/requests/{request_id}/call")
     alice.post(f"/dashboard/requests/{request_id}/outcome", outcome="reached", note="ok")
     lines = [record.getMessage() for record in caplog.records]
     assert any("alice is calling back" in line for line in lines)
-    assert all("5551230001" not in line and "5557770011" not in line for line in lines)
+    assert all("2025550101" not in line and "3125550111" not in line for line in lines)

@@ -27,7 +27,7 @@ from hotline.reports import tally
 from hotline.settings import Settings
 from hotline.web.app import create_app
 from hotline.web.resources import EXTENSION, resources_of
-from tests.support import Phone, free_port, run_jobs, wait_until, worker_env
+from tests.support import Phone, fictional, free_port, run_jobs, wait_until, worker_env
 
 TOKEN = "scrape-me-" + "x" * 20
 
@@ -70,15 +70,15 @@ def test_the_scrape_parses_and_counts_what_happened(
     before = scrape(client)
     sms = ("hotline_webhook_seconds_count", (("route", "/twilio/sms"),))
     ok = ("hotline_responses_total", (("route", "/twilio/sms"), ("status", "200")))
-    phone = Phone(client, "+15553100001")
+    phone = Phone(client, fictional(1, 415))
     for body in ("SECOND", "6", "1", "1"):
         phone.text(body)
-    urgent = Phone(client, "+15553100002")
+    urgent = Phone(client, fictional(2, 415))
     urgent.text("I want to end my life")
     urgent.text("URGENT")
     twilio.fail_next(400, 21211)  # the first confirmation is refused
     run_jobs(watched)
-    assert client.post("/twilio/sms", data={"From": "+15553100003"}).status_code == 403
+    assert client.post("/twilio/sms", data={"From": fictional(3, 415)}).status_code == 403
     time.sleep(1.5)  # the oldest request's age in whole seconds
 
     after = scrape(client)
@@ -108,7 +108,7 @@ def test_texts_held_back_by_the_budget_are_counted(
 ) -> None:
     tight = dataclasses.replace(settings, metrics_token=TOKEN, texts_per_hour=0)
     client = create_app(tight).test_client()
-    phone = Phone(client, "+15553100004")
+    phone = Phone(client, fictional(4, 415))
     for body in ("SECOND", "6", "1", "1"):
         phone.text(body)
     run_jobs(tight)
@@ -162,7 +162,7 @@ def test_gunicorns_processes_are_added_up(settings: Settings, tmp_path: Path) ->
         )
         post = http_transport(base, "t0ken")
         for i in range(12):  # fresh connections: they land on different workers
-            Texter(post, f"+155531001{i:02d}").text("SECOND")
+            Texter(post, fictional(10 + i, 415)).text("SECOND")
         seen = set()
         for _ in range(6):
             request = urllib.request.Request(
@@ -196,7 +196,7 @@ def test_the_alert_rules_and_dashboard_use_only_metrics_we_export(watched: Setti
     exported = set()
     app = create_app(watched)
     client = app.test_client()
-    Phone(client, "+15553100009").text("SECOND")
+    Phone(client, fictional(9, 415)).text("SECOND")
     resources_of(app).reports.record(tally.failed("30003"))
     text = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).get_data(
         as_text=True

@@ -42,8 +42,8 @@ def sue(settings: Settings) -> pyotp.TOTP:
     """A supervisor, sue, and her authenticator; a social worker, walt."""
     connection = redis.Redis.from_url(settings.redis_url)
     staff = StaffDirectory(connection)
-    staff.add("sue", PASSWORD, "+15557770021", name="Sue Park", role=Role.SUPERVISOR)
-    staff.add("walt", PASSWORD, "+15557770022", name="Walt Diaz")
+    staff.add("sue", PASSWORD, "+13125550121", name="Sue Park", role=Role.SUPERVISOR)
+    staff.add("walt", PASSWORD, "+13125550122", name="Walt Diaz")
     two_factor = TwoFactor(connection)
     totp = pyotp.TOTP(two_factor.begin("sue"))
     assert two_factor.confirm("sue", totp.now())
@@ -140,7 +140,7 @@ def test_a_supervisor_sees_the_reports_page_and_axe_finds_nothing(
     assert browser.find_element(By.TAG_NAME, "h1").text == "Reports"
     charts = browser.find_elements(By.CSS_SELECTOR, "figure svg[role=img]")
     assert [c.get_attribute("aria-label") for c in charts] == [
-        "Conversations a day, by text and by phone",
+        "Conversations a day, by text, by phone and on WhatsApp",
         "Parts of the fact sheet opened and read to the end",
         "How long people waited for a call back",
     ]

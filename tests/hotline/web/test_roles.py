@@ -14,7 +14,7 @@ from tests.support import file_request
 
 from .conftest import Staffer
 
-PERSON = "+15551230001"
+PERSON = "+12025550101"
 SUPERVISOR_PAGES = ["/dashboard/staff", "/dashboard/audit", "/dashboard/failed"]
 
 
@@ -85,7 +85,7 @@ def test_supervisors_manage_social_workers_and_admins_manage_supervisors(
     sam.post("/dashboard/staff/bob/role", role="admin")
     assert h.staff.get("bob").role is Role.SOCIAL_WORKER
     sam.post(
-        "/dashboard/staff/add", username="carol", name="Carol", phone="+15557770019",
+        "/dashboard/staff/add", username="carol", name="Carol", phone="+13125550119",
         role="social_worker", password="a first long password",
     )  # fmt: skip
     assert h.staff.get("carol").role is Role.SOCIAL_WORKER

@@ -60,7 +60,7 @@ def test_every_part_is_reachable_and_every_reply_is_cheap(phone: Phone, flows) -
 
 def test_unsigned_forged_and_wrong_url_requests_get_403(app, redis_url: str) -> None:
     client = app.test_client()
-    params = sms_params("+15551230001", "SECOND", "SM" + "1" * 32)
+    params = sms_params("+12025550101", "SECOND", "SM" + "1" * 32)
     good = sign(PUBLIC_BASE_URL + "/twilio/sms", params)
     cases = [
         {},
@@ -83,7 +83,7 @@ def test_unsigned_forged_and_wrong_url_requests_get_403(app, redis_url: str) -> 
 
 
 def test_signature_with_default_port_is_accepted(app) -> None:
-    params = sms_params("+15551230001", "SECOND", "SM" + "2" * 32)
+    params = sms_params("+12025550101", "SECOND", "SM" + "2" * 32)
     signature = sign("https://hotline.example.org:443/twilio/sms", params)
     response = app.test_client().post(
         "/twilio/sms", data=params, headers={"X-Twilio-Signature": signature}
@@ -102,7 +102,7 @@ def test_replayed_message_sid_gets_same_reply_without_a_second_step(phone: Phone
 
 
 def test_fifty_messages_at_once_from_one_number_lose_no_update(app) -> None:
-    phone = Phone(app.test_client(), "+15551239999")
+    phone = Phone(app.test_client(), "+12025550199")
     phone.text("SECOND")
     statuses = send_at_once(app, phone.number, "MENU", 50)
     assert statuses == [200] * 50
@@ -151,7 +151,7 @@ def test_conversation_keys_expire_and_hide_the_number(phone: Phone, redis_url: s
     phone.text("STOP")
     r = redis.Redis.from_url(redis_url)
     keys = [k.decode() for k in r.keys("*")]
-    assert keys and all(phone.number[1:] not in k and "5551230001" not in k for k in keys)
+    assert keys and all(phone.number[1:] not in k and "2025550101" not in k for k in keys)
     for key in keys:
         assert r.ttl(key) > 0 or key.endswith(":optout"), key
 
@@ -162,7 +162,7 @@ def test_redis_down_gets_a_static_answer(settings) -> None:
     from hotline.web.app import create_app
 
     app = create_app(replace(settings, redis_url="redis://127.0.0.1:1/0"))
-    params = sms_params("+15551230001", "SECOND", "SM" + "3" * 32)
+    params = sms_params("+12025550101", "SECOND", "SM" + "3" * 32)
     response = post_signed(app.test_client(), "/twilio/sms", params)
     assert response.status_code == 200
     [reply] = message_bodies(response.data)

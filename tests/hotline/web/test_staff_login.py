@@ -76,7 +76,7 @@ def test_social_workers_need_a_second_factor_when_the_setting_says_so(
     settings: Settings, clock: Clock
 ) -> None:
     app = create_app(dataclasses.replace(settings, staff_require_2fa=True), clock=clock)
-    app.extensions["hotline"].staff.add("alice", PASSWORD, "+15557770011")
+    app.extensions["hotline"].staff.add("alice", PASSWORD, "+13125550111")
     alice = Staffer(app, clock)
     alice.get("/dashboard/login")
     response = alice.post("/dashboard/login", username="alice", password=PASSWORD)
@@ -131,7 +131,7 @@ def test_behind_trust_proxy_the_address_is_the_one_the_proxy_reports(
 ) -> None:
     app = create_app(dataclasses.replace(settings, trust_proxy=True), clock=clock)
     h: Hotline = app.extensions["hotline"]
-    h.staff.add("alice", PASSWORD, "+15557770011")
+    h.staff.add("alice", PASSWORD, "+13125550111")
     client = app.test_client()
     page = client.get("/dashboard/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
