@@ -25,6 +25,7 @@ from flows.phones import reachable
 from flows.voice.prompts import prompt, speakable
 from hotline.inbound import Inbound
 from hotline.outbound import outbox
+from hotline.reports import tally
 from hotline.stores import keys
 from hotline.stores.conversations import Beside
 from hotline.wiring import Hotline
@@ -52,8 +53,10 @@ class Stepped:
 def take_step(h: Hotline, inbound: Inbound) -> Stepped:
     """Advance `inbound`'s conversation by its event, atomically, and queue the effects."""
     office = h.settings.office_hours
+    before: list[State] = []  # the state the saved step started from (a retry replaces it)
 
     def engine(state: State) -> Outcome:
+        before[:] = [state]
         event = replace(inbound.event, now=int(h.store.clock()))
         if inbound.channel is Channel.VOICE:
             # In the caller's language (a state saved under older content starts in the first).
@@ -72,6 +75,10 @@ def take_step(h: Hotline, inbound: Inbound) -> Stepped:
         beside=_beside(h, inbound),
     )
     outcome = advanced.outcome
+    if before and not (advanced.replayed or advanced.over_limit):  # counted once, in a second
+        h.reports.add(
+            tally.step(h.flows, inbound.event, before[0], outcome, h.store.tag(inbound.who))
+        )
     if not advanced.replayed:
         _after_save(h, outcome, inbound)
     if advanced.stale and inbound.channel is Channel.VOICE:

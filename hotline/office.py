@@ -70,6 +70,32 @@ class OfficeHours:
             for o in self.openings
         )
 
+    def open_seconds(self, start: datetime, end: datetime) -> float:
+        """Seconds of office time between two aware datetimes (0 if `end` is not after `start`)."""
+        total = 0.0
+        day = start.astimezone(self.zone).date()
+        while day <= end.astimezone(self.zone).date():
+            if day not in self.holidays:
+                for o in self.openings:
+                    if o.first_day <= day.weekday() <= o.last_day:
+                        opens = datetime.combine(day, o.opens, self.zone)
+                        closes = datetime.combine(day, o.closes, self.zone)
+                        total += max(0.0, (min(closes, end) - max(opens, start)).total_seconds())
+            day += timedelta(days=1)
+        return total
+
+    def business_day(self) -> float:
+        """Seconds in one business day: the longest day's office time (8 hours for 09:00-17:00)."""
+        lengths = [
+            sum(
+                (datetime.combine(date.min, o.closes) - datetime.combine(date.min, o.opens)).seconds
+                for o in self.openings
+                if o.first_day <= weekday <= o.last_day
+            )
+            for weekday in range(7)
+        ]
+        return float(max(lengths))
+
     def describe(self, flow: Flow) -> str:
         """The hours in `flow`'s words: 'Monday to Thursday, from 9 AM to 7 PM, and Friday, ..., New York time'."""
         names = flow.words["days"]

@@ -13,6 +13,7 @@ class Permission(StrEnum):
     REASSIGN = "hand a claimed request to a colleague"
     AUDIT = "read the audit trail"
     FAILED_JOBS = "see failed background jobs"
+    REPORTS = "see the reports (counts of what the hotline did) and their CSV"
     MANAGE_SOCIAL_WORKERS = "add, disable, enable, remove, log out social workers; reset their passwords and second factors"
     MANAGE_SUPERVISORS = "the same for supervisors and admins, and change anyone's role"
 
@@ -24,6 +25,7 @@ LEAST_ROLE = {
     Permission.REASSIGN: Role.SUPERVISOR,
     Permission.AUDIT: Role.SUPERVISOR,
     Permission.FAILED_JOBS: Role.SUPERVISOR,
+    Permission.REPORTS: Role.SUPERVISOR,
     Permission.MANAGE_SOCIAL_WORKERS: Role.SUPERVISOR,
     Permission.MANAGE_SUPERVISORS: Role.ADMIN,
 }

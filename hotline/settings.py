@@ -107,6 +107,9 @@ class Settings:
     login_hashes_per_second: int = 2  # password checks one web process does a second, at most
     whatsapp_sender: str = ""  # the hotline's WhatsApp number (E.164), '' for no WhatsApp
     whatsapp_templates: tuple[WhatsAppTemplate, ...] = ()
+    report_days: int = 400  # days the report's counts are kept
+    metrics_token: str = ""  # bearer token for /metrics ('' = no /metrics at all)
+    metrics_dir: str = ""  # PROMETHEUS_MULTIPROC_DIR: gunicorn's processes share metrics there
 
     def own_numbers(self) -> frozenset[str]:
         """The numbers people reach the hotline on ('' when TWILIO_PHONE_NUMBER is unset)."""
@@ -172,6 +175,7 @@ class Settings:
                 ("STAFF_SESSION_HOURS", cls.staff_session_hours),
                 ("AUDIT_DAYS", cls.audit_days),
                 ("LOGIN_HASHES_PER_SECOND", cls.login_hashes_per_second),
+                ("REPORT_DAYS", cls.report_days),
             )
         }
         problems += [
@@ -184,6 +188,7 @@ class Settings:
                 "STAFF_IDLE_MINUTES",
                 "STAFF_SESSION_HOURS",
                 "LOGIN_HASHES_PER_SECOND",
+                "REPORT_DAYS",  # 0 would expire every count at once
             )
             if numbers[name].isdigit() and int(numbers[name]) == 0
         ]
@@ -234,6 +239,9 @@ class Settings:
             login_hashes_per_second=int(numbers["LOGIN_HASHES_PER_SECOND"]),
             whatsapp_sender=env.get("WHATSAPP_SENDER", ""),
             whatsapp_templates=templates,
+            report_days=int(numbers["REPORT_DAYS"]),
+            metrics_token=env.get("METRICS_TOKEN", ""),
+            metrics_dir=env.get("PROMETHEUS_MULTIPROC_DIR", ""),
         )
 
 

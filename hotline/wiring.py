@@ -24,6 +24,7 @@ from twilio.request_validator import RequestValidator
 from flows.content import load_flows
 from flows.model import Flows
 from hotline.outbound.twilio_rest import TwilioRest
+from hotline.reports.counters import ReportCounters
 from hotline.settings import Settings
 from hotline.stores.audit import AuditTrail
 from hotline.stores.callbacks import CallbackQueue
@@ -65,6 +66,7 @@ class Hotline:
     validator: RequestValidator
     twilio: TwilioRest
     counts: ReachCounts  # check-ins and WhatsApp, for the reports
+    reports: ReportCounters
     clock: Callable[[], float] = time.time  # the time the queue is read and changed at
 
 
@@ -83,6 +85,8 @@ def build_hotline(settings: Settings, clock: Callable[[], float] = time.time) ->
         conversations = RedisCluster.from_url(settings.conversation_redis_url, **TIMEOUTS)
     elif settings.conversation_redis_url:
         conversations = redis.Redis.from_url(settings.conversation_redis_url, **TIMEOUTS)
+    # Report counts live beside the queue, never on the conversation store (maybe a Cluster).
+    reports = ReportCounters(connection, settings.office_hours.zone, settings.report_days)
     return Hotline(
         settings=settings,
         redis=connection,
@@ -105,8 +109,9 @@ def build_hotline(settings: Settings, clock: Callable[[], float] = time.time) ->
         queue=Queue(QUEUE, connection=connection, serializer=JSONSerializer),
         master=MasterWatch(connection),
         validator=RequestValidator(settings.twilio_auth_token),
-        twilio=TwilioRest(settings),
+        twilio=TwilioRest(settings, reports),
         counts=ReachCounts(connection),
+        reports=reports,
         clock=clock,
     )
 

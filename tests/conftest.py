@@ -16,6 +16,7 @@ from flows.model import Flows
 from hotline.dev.phone import Caller
 from hotline.dev.redis_server import RedisNotInstalled, RedisServer
 from hotline.dev.twilio_standin import TwilioStandIn
+from hotline.reports import counters as report_counters
 from hotline.settings import Settings
 from hotline.stores.staff import StaffDirectory
 from hotline.web.app import create_app
@@ -47,7 +48,9 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def redis_url(redis_server: str) -> str:
-    """The private Redis, emptied for this test."""
+    """The private Redis, emptied for this test (after the report counts that earlier tests' apps
+    still buffer are written, so that none arrives in the middle of this one)."""
+    report_counters.flush_all()
     redis.Redis.from_url(redis_server).flushall()
     return redis_server
 

@@ -17,7 +17,12 @@ DISTRIBUTIONS = {"yaml": "pyyaml"}
 def declared(extra: str | None = None) -> set[str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     specs = project["dependencies"] + (project["optional-dependencies"][extra] if extra else [])
-    return {re.split(r"[<>=\[;~! ]", spec, maxsplit=1)[0].lower() for spec in specs}
+    return {normal(re.split(r"[<>=\[;~! ]", spec, maxsplit=1)[0]) for spec in specs}
+
+
+def normal(name: str) -> str:
+    """A distribution's name as PyPI compares them: prometheus_client is prometheus-client."""
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def imported(folders: tuple[str, ...]) -> set[str]:
@@ -30,7 +35,7 @@ def imported(folders: tuple[str, ...]) -> set[str]:
                 elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
                     roots.add(node.module.split(".")[0])
     third_party = roots - set(sys.stdlib_module_names) - FIRST_PARTY - {"conftest", "support"}
-    return {DISTRIBUTIONS.get(name, name) for name in third_party}
+    return {normal(DISTRIBUTIONS.get(name, name)) for name in third_party}
 
 
 def test_the_running_code_imports_only_declared_packages() -> None:

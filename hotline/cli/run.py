@@ -11,7 +11,7 @@ import time
 import click
 
 from hotline.dev import procfile
-from hotline.dev.env import DEV_ACCOUNT_SID, REDIS_FOLDER, dev_environment
+from hotline.dev.env import DEV_ACCOUNT_SID, HOME, REDIS_FOLDER, dev_environment
 from hotline.dev.redis_server import RedisNotInstalled, RedisServer
 from hotline.dev.twilio_standin import TwilioStandIn
 
@@ -44,6 +44,8 @@ def run(host: str, port: int) -> None:
         if not env.get("TWILIO_API_BASE_URL") and env["TWILIO_ACCOUNT_SID"] == DEV_ACCOUNT_SID:
             standin = TwilioStandIn(env["TWILIO_ACCOUNT_SID"], env["TWILIO_AUTH_TOKEN"])
             env["TWILIO_API_BASE_URL"] = standin.start()
+        # gunicorn's workers add up their metrics there (/metrics, with METRICS_TOKEN set).
+        env.setdefault("PROMETHEUS_MULTIPROC_DIR", str((HOME / "metrics").resolve()))
         web = procfile.web(f"{host}:{port}")
         children.append(subprocess.Popen([*web[:-1], *ACCESS_LOG, web[-1]], env=env))
         children.append(subprocess.Popen(procfile.worker(), env=env))

@@ -9,6 +9,7 @@ from flows import phones
 from flows.model import Channel
 from hotline.outbound import budget
 from hotline.outbound.twilio_rest import OptedOut, Rejected
+from hotline.reports import tally
 from hotline.wiring import Hotline
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,8 @@ def send(
             h.counts.add(f"whatsapp_no_template_{name or 'text'}", lang, channel)
             return False
     spent = budget.spend(h.redis, h.settings, tag, reserved, capped)
+    if spent is not budget.Spent.OK:
+        h.reports.record(tally.held_back(spent.value))
     if spent is budget.Spent.HOUR and reserved:
         raise budget.OverBudget(budget.next_hour())
     if spent is not budget.Spent.OK:

@@ -22,6 +22,7 @@ from hotline.office import expected_call
 from hotline.outbound import budget, delivery
 from hotline.outbound.enqueue import enqueue
 from hotline.outbound.twilio_rest import TryLater
+from hotline.reports import tally
 from hotline.stores import decode, keys
 from hotline.stores.callbacks import CallbackRequest
 from hotline.stores.conversations import texting
@@ -97,6 +98,8 @@ def file_callback(tag: str, filing_key: str) -> str:
     with h.master.unmoved():  # behind Sentinel: filed on a master that stays (else retried)
         filed = h.callbacks.file(filing_key, request, may_change)
     request_id = filed.id
+    if filed.created:
+        h.reports.record(tally.filed(request))
     if filed.changed_from:  # told once, even if this job is retried
         enqueue(h.queue, tell_of_change, (filed.id, filing_key), f"changed-{filing_key}")
     # Staff hear of each request once, even if this job is a retry that found it already filed.

@@ -19,6 +19,7 @@ from flows.model import Channel, RequestCallback, Window
 from flows.phones import reachable
 from hotline.outbound import checkins, jobs
 from hotline.outbound.enqueue import FAILED_TTL, RETRY, enqueue
+from hotline.reports import tally
 from hotline.stores import keys
 from hotline.stores.callbacks import CallbackOutcome, CallbackRequest, Mention, Status
 from hotline.stores.failover import MasterChanged
@@ -94,11 +95,13 @@ def request_callback(
 
 def after_close(h: Hotline, request: CallbackRequest) -> None:
     """A request closed after its last unanswered attempt gets a final text saying how to reach
-    us; one closed as reached, the offer of a check-in."""
+    us; one closed as reached, the offer of a check-in. Every outcome recorded is counted for the
+    report (after those are queued)."""
     if request.status is Status.CLOSED and request.outcome == CallbackOutcome.NO_ANSWER:
         enqueue(h.queue, jobs.final_notice, (request.id,), f"final-{request.id}")
     if request.status is Status.CLOSED and request.outcome == CallbackOutcome.REACHED:
         enqueue(h.queue, checkins.offer_checkin, (request.id,), f"offer-checkin-{request.id}")
+    h.reports.record(tally.recorded(request, h.settings.office_hours))
 
 
 def schedule_checkin(h: Hotline, number: str, channel: Channel, lang: str) -> None:

@@ -184,3 +184,21 @@ def effect_handed_off(event: str) -> str:
 def withheld_filings(hour: int) -> str:
     """Call-back requests filed in one hour by calls with no caller ID, in all."""
     return f"{ROOT}:withheld:{hour}"
+
+
+# Reports (the queue's Redis): counts per day in the office's time zone, never a person.
+
+REPORT = f"{ROOT}:report"
+REPORT_TOTALS = (
+    f"{REPORT}:totals"  # all-time counts /metrics reads: texts, Twilio errors, held back
+)
+
+
+def report_day(day: str) -> str:
+    """One day's counts (YYYY-MM-DD): a hash of counter name -> count."""
+    return f"{REPORT}:{day}"
+
+
+def report_people(day: str, channel: str, lang: str) -> str:
+    """A HyperLogLog of the people who wrote or called that day: it keeps no number, no hash."""
+    return f"{REPORT}:{day}:people:{channel}:{lang}"

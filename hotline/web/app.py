@@ -11,9 +11,11 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hotline import logs
+from hotline.reports import live
 from hotline.settings import Settings
 from hotline.web import resources, webhooks
 from hotline.web.dashboard import init_dashboard
+from hotline.web.metrics import init_metrics
 from hotline.wiring import build_hotline, refuse_evicting_redis
 
 # Twilio's webhooks are a few kilobytes; anything larger is refused (413) before it is parsed.
@@ -37,7 +39,9 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
     resources.attach(app, hotline)
     app.register_blueprint(webhooks.bp)
     init_dashboard(app, settings)
+    init_metrics(app)
     app.add_url_rule("/healthz", "healthz", healthz)
+    app.add_url_rule("/healthz/workers", "healthz_workers", healthz_workers)
     return app
 
 
@@ -48,3 +52,12 @@ def healthz() -> tuple[str, int]:
     except redis.RedisError:
         return "redis unreachable\n", 503
     return "ok\n", 200
+
+
+def healthz_workers() -> tuple[str, int]:
+    """The workers' heartbeat: 200 while an RQ worker checked in within two minutes, else 503."""
+    try:
+        alive = live.workers_alive(resources.hotline())
+    except redis.RedisError:
+        return "redis unreachable\n", 503
+    return (f"{alive} worker(s)\n", 200) if alive else ("no worker has checked in\n", 503)

@@ -4,6 +4,7 @@ from hotline.web.dashboard import (  # noqa: F401  (their views join the bluepri
     audit_log,
     auth,
     failed,
+    reports,
     request_page,
     requests,
     roles,
