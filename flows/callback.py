@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from flows.model import (
@@ -28,6 +29,9 @@ REFUSALS = {
     Verdict.ABROAD: "number_abroad",
     Verdict.PREMIUM: "number_premium",
 }
+FIRST_NAME_MAX = 24  # characters of a first name kept
+# A contact answer with a first name after its key: "2 Ana", "1. Ana María".
+_KEY_AND_NAME = re.compile(r"^\s*([1-7])[\s.,:;)-]+(\S.*)$", re.DOTALL)
 
 
 def choose(
@@ -84,6 +88,19 @@ def take_number(flow: Flow, state: State, typed: str) -> tuple[State, str] | Non
         return None
     said = flow.text("number_ok", number=display(number))
     return replace(state, form=replace(state.form, number=number)), said
+
+
+def named_choice(state: State, typed: str) -> tuple[State, str] | None:
+    """A contact answer by text with a first name after its key: the state holding the name,
+    and the key alone; None if `typed` is not a key followed by a name."""
+    found = _KEY_AND_NAME.match(typed)
+    if not found:
+        return None
+    kept = "".join(c for c in found[2] if c.isalpha() or c in " '-")
+    name = " ".join(kept.split())[:FIRST_NAME_MAX].strip(" '-")
+    if not name:
+        return None
+    return replace(state, form=replace(state.form, first_name=name)), found[1]
 
 
 def refusal(typed: str) -> str:

@@ -75,6 +75,8 @@ def sms_texts(flow: Flow, channel: Channel = Channel.SMS) -> Iterator[tuple[str,
     # "when" is worded at send time (hotline.office), never longer than WHEN_MAX characters.
     when = "w" * WHEN_MAX
     yield "callback_confirmed", flow.text("callback_confirmed", number="212-555-0123", when=when)
+    for name in ("heads_up", "heads_up_discreet"):  # the hotline's own number, as people write it
+        yield name, flow.text(name, number="212-555-0123")
     number = flow.text("number_ok", number="212-555-0123")
     yield "number_ok", "\n".join([number, page_text(flow, CALLBACK_NODE, 0, channel)])
     asked = page_text(flow, NUMBER_NODE, 0, channel)

@@ -31,6 +31,7 @@ from flows.validate import ContentError, validate
 
 CONTENT_DIR = Path(__file__).parent / "content"
 TALK, REQUEST, LANGUAGE = "@talk", "@callback", "@lang:"  # targets that are actions, not nodes
+YES_NO_ANSWERS = ("voicemail", "say_cancercare", "treatment_soon")  # the form's yes/no answers
 
 
 def load_flows(directory: Path = CONTENT_DIR, check: bool = True) -> Flows:
@@ -109,14 +110,17 @@ def target(spelled: str) -> Target:
 
 
 def _answer(spelled: str) -> CallbackForm:
-    """An option's `set`: 'window=morning' (morning, afternoon, evening, any) or 'voicemail=yes' (or no)."""
+    """An option's `set`: 'window=morning' (morning, afternoon, evening, any), or a yes/no answer
+    such as 'voicemail=yes' (voicemail, say_cancercare, treatment_soon)."""
     name, _, value = spelled.partition("=")
     if name == "window":
         return CallbackForm(window=Window(value))
-    if name == "voicemail" and value in ("yes", "no"):
-        return CallbackForm(voicemail=value == "yes")
+    if name in YES_NO_ANSWERS and value in ("yes", "no"):
+        given: dict[str, Any] = {name: value == "yes"}
+        return CallbackForm(**given)
     raise ValueError(
-        f"set = {spelled!r}: expected window=<{'|'.join(Window)}> or voicemail=<yes|no>"
+        f"set = {spelled!r}: expected window=<{'|'.join(Window)}> or "
+        f"<{'|'.join(YES_NO_ANSWERS)}>=<yes|no>"
     )
 
 

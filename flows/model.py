@@ -44,6 +44,8 @@ class Asks(StrEnum):
     WINDOW = "window"
     VOICEMAIL = "voicemail"
     NUMBER = "number"
+    CONTACT = "contact"  # may we say CancerCare (and, by text, a first name to ask for)
+    TREATMENT = "treatment"  # does treatment start within two weeks (skippable)
 
 
 class Window(StrEnum):
@@ -65,6 +67,9 @@ class CallbackForm:
     window: Window | None = None
     voicemail: bool | None = None
     number: str = ""  # another number to call, as E.164
+    say_cancercare: bool | None = None  # if someone else answers; False: "a call you asked for"
+    first_name: str = ""  # whom to ask for (given by text)
+    treatment_soon: bool | None = None  # treatment starts within two weeks
 
     def merged(self, given: CallbackForm) -> CallbackForm:
         """This form with the answers in `given` taking the place of its own."""

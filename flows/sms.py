@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import replace
 
 from flows import checkin
-from flows.callback import CALLBACK_NODE, arriving, choose, refusal, take_number, urgent_request
+from flows.callback import (
+    CALLBACK_NODE,
+    arriving,
+    choose,
+    named_choice,
+    refusal,
+    take_number,
+    urgent_request,
+)
 from flows.languages import everyones, start_language
 from flows.model import Asks, Channel, Flow, Flows, Outcome, State
 from flows.parts import has_read, resumable, title
@@ -147,6 +155,9 @@ def _navigate(flow: Flow, state: State, command: Command, text: str, channel: Ch
         state, said = taken
         text = "\n".join([said, page_text(flow, CALLBACK_NODE, 0, channel)])
         return replace(_show(flow, state, CALLBACK_NODE, 0, channel, text), personal=True)
+    if node.asks is Asks.CONTACT and (named := named_choice(state, text)):
+        state, text = named
+        command = Command.CHOICE
     option = node.option(choice(text), channel) if command is Command.CHOICE else None
     if option is not None:
         state, target, effects = choose(flow, state, option)

@@ -55,6 +55,8 @@ REQUIRED_TEXTS = [
     "voice_other_language",
     "callback_confirmed",
     "callback_missed",
+    "heads_up",
+    "heads_up_discreet",
     "voice_form_keys",
     "number_ok",
     "number_bad",

@@ -79,6 +79,17 @@ def set_role(
     return _ended(h, actor, Action.STAFF_ROLE, member, f"role {role}")
 
 
+def set_languages(
+    h: Hotline, actor: Actor, acting_role: Role | None, username: str, languages: list[str]
+) -> StaffMember:
+    """Record the languages someone speaks (the queue can show only those, and every urgent one)."""
+    _check(acting_role, _role_of(h, username))
+    member = h.staff.set_languages(username, languages)
+    detail = ",".join(member.languages) or "none"
+    h.audit.record(Action.STAFF_LANGUAGES, actor, subject=username, detail=detail)
+    return member
+
+
 def log_out(h: Hotline, actor: Actor, acting_role: Role | None, username: str) -> int:
     """End every session of an account at once; how many there were."""
     _check(acting_role, _role_of(h, username))

@@ -8,8 +8,8 @@ from hotline.stores.staff import Role
 
 
 class Permission(StrEnum):
-    QUEUE = "work the call-back queue: claim, call, record outcomes of one's own claims"
-    ANY_REQUEST = "open any request, claimed by anyone"
+    QUEUE = "work the call-back queue: claim, release, call, record outcomes, add notes to and schedule one's own claims"
+    ANY_REQUEST = "open any request, claimed by anyone, and add notes to or schedule it"
     REASSIGN = "hand a claimed request to a colleague"
     AUDIT = "read the audit trail"
     FAILED_JOBS = "see failed background jobs"

@@ -30,6 +30,8 @@ from hotline.stores.audit import AuditTrail
 from hotline.stores.callbacks import CallbackQueue
 from hotline.stores.conversations import ConversationStore
 from hotline.stores.failover import MasterWatch
+from hotline.stores.history import CaseFiles
+from hotline.stores.queue_page import QueueView
 from hotline.stores.reach_counts import ReachCounts
 from hotline.stores.sessions import SessionStore
 from hotline.stores.staff import StaffDirectory
@@ -51,6 +53,8 @@ class Hotline:
     flows: Flows
     store: ConversationStore
     callbacks: CallbackQueue
+    queue_view: QueueView
+    cases: CaseFiles
     staff: StaffDirectory
     two_factor: TwoFactor
     sessions: SessionStore
@@ -63,6 +67,7 @@ class Hotline:
     twilio: TwilioRest
     counts: ReachCounts  # check-ins and WhatsApp, for the reports
     reports: ReportCounters
+    clock: Callable[[], float] = time.time  # the time the queue is read and changed at
 
 
 def build_hotline(settings: Settings, clock: Callable[[], float] = time.time) -> Hotline:
@@ -71,7 +76,8 @@ def build_hotline(settings: Settings, clock: Callable[[], float] = time.time) ->
     Conversations may live on their own Redis, a Cluster even (their keys carry hash tags);
     the queue, RQ and staff accounts stay on one Redis (their scripts need one node), which
     may have replicas and Sentinels to fail over to one of them. `clock` is what staff
-    sessions, second factors, throttling and the audit trail take the time from (tests move it).
+    sessions, second factors, throttling, the audit trail and the queue (scheduled call backs
+    fall due by it) take the time from (tests move it).
     """
     connection = connect_queue(settings)
     conversations: redis.Redis | RedisCluster = connection
@@ -87,6 +93,8 @@ def build_hotline(settings: Settings, clock: Callable[[], float] = time.time) ->
         flows=load_flows(),
         store=ConversationStore(conversations, settings.secret_key, settings.conversation_ttl),
         callbacks=CallbackQueue(connection, keep_closed=settings.closed_callback_days * 86400),
+        queue_view=QueueView(connection),
+        cases=CaseFiles(connection),
         staff=StaffDirectory(connection),
         two_factor=TwoFactor(connection, clock),
         sessions=SessionStore(
@@ -104,6 +112,7 @@ def build_hotline(settings: Settings, clock: Callable[[], float] = time.time) ->
         twilio=TwilioRest(settings, reports),
         counts=ReachCounts(connection),
         reports=reports,
+        clock=clock,
     )
 
 

@@ -77,6 +77,22 @@ def shipped_flows() -> Flows:
     return load_flows()
 
 
+# Time
+
+
+class Clock:
+    """The time the app goes by (sessions, codes, throttling, audit, the queue); a test moves it."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 # Waiting and ports
 
 

@@ -8,10 +8,11 @@ import time
 
 import click
 
+from hotline.call_script import contact_rules
 from hotline.cli.resources import cli_actor, require_staff, resources
-from hotline.display import age, clock_in
+from hotline.display import age, clock_in, office_iso, office_moment
 from hotline.outbound import outbox
-from hotline.permissions import Permission
+from hotline.permissions import Permission, allows
 from hotline.stores.audit import Action
 from hotline.stores.callbacks import (
     AlreadyClaimed,
@@ -38,8 +39,15 @@ def list_callbacks(as_json: bool) -> None:
     if waiting:  # whole numbers, to whoever runs this on the server
         h.audit.record(Action.LIST, cli_actor(), detail=f"{len(waiting)} requests")
     if as_json:
+        earlier = h.queue_view.earlier([r.id for r in waiting])
         rows = [
-            {**dataclasses.asdict(r), "age": round(r.age(now)), "held_by": r.held_by(now)}
+            {
+                **dataclasses.asdict(r),
+                "age": round(r.age(now)),
+                "held_by": r.held_by(now),
+                "due": _iso(h, r.due_at) if r.due_at else None,
+                "earlier_requests": earlier[r.id].count,
+            }
             for r in waiting
         ]
         click.echo(json.dumps(rows, indent=2))
@@ -55,11 +63,13 @@ def list_callbacks(as_json: bool) -> None:
         status = f"claimed by {holder}" if holder else "open"
         if r.not_before > now:
             status += f", retry after {_clock(h, r.not_before)}"
+        if r.due_at:
+            status += f", due {_iso(h, r.due_at)}"
         click.echo(
             f"{r.id:<12}  {r.number:<16}  {age(r.age(now)):>10}  "
             f"{r.attempts}/{h.callbacks.max_attempts:<3}  {r.window:<9}  "
             f"{'yes' if r.voicemail else 'no':<9}  {r.lang:<4}  "
-            f"{'URGENT ' if r.urgent else ''}{status}"
+            f"{'URGENT ' if r.urgent else ''}{'TREATMENT-SOON ' if r.treatment_soon else ''}{status}"
         )
 
 
@@ -115,5 +125,126 @@ def close_callback(request_id: str, user: str, outcome: str, note: str) -> None:
         )
 
 
+@callbacks.command("show")
+@click.argument("request_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def show_callback(request_id: str, as_json: bool) -> None:
+    """One request with its notes, outcomes and the person's other requests (audited)."""
+    h = resources()
+    case = h.cases.case(request_id)
+    if case is None:
+        raise click.ClickException(f"no request {request_id}")
+    history = h.cases.history(case.request)
+    h.audit.record(Action.VIEW, cli_actor(), request=request_id)
+    if as_json:
+        shown = {**case.as_dict(), "history": [c.as_dict() for c in history]}
+        click.echo(json.dumps(shown, indent=2))
+        return
+    r = case.request
+    click.echo(f"{r.id}  {r.number}  {r.status}{' URGENT' if r.urgent else ''}")
+    click.echo(
+        f"asked {_iso(h, r.requested_at)} by {r.channel}, in {r.lang}, about {r.topic or '-'}"
+    )
+    for what, answer in contact_rules(r):
+        click.echo(f"{what}: {answer}")
+    if r.due_at:
+        click.echo(f"due: {_iso(h, r.due_at)}")
+    for note in case.notes:
+        click.echo(f"note {_iso(h, note.at)} {note.by}: {note.text}")
+    for attempt in case.attempts:
+        click.echo(f"call {_iso(h, attempt.at)} {attempt.by}: {attempt.outcome}")
+    for earlier in history:
+        e = earlier.request
+        ended = f"{e.status} {e.outcome or ''}".strip()
+        click.echo(f"earlier {e.id} {_iso(h, e.requested_at)} {e.channel} {e.lang}: {ended}")
+
+
+@callbacks.command("note")
+@click.argument("request_id")
+@click.option("--as", "user", required=True, help="Your staff username.")
+@click.option(
+    "--text", "note", required=True, help="The note (never edited: add another to correct it)."
+)
+def note_callback(request_id: str, user: str, note: str) -> None:
+    """Add a note to REQUEST_ID (one you hold, or any as a supervisor)."""
+    h = resources()
+    member = require_staff(h, user, Permission.QUEUE)
+    if not note.strip():
+        raise click.ClickException("the note is empty")
+    override = allows(member.role, Permission.ANY_REQUEST)
+    try:
+        h.callbacks.add_note(request_id, user, note.strip(), time.time(), override)
+    except (NotYours, UnknownRequest):
+        raise click.ClickException(f"{user} does not hold {request_id} (or it is closed)") from None
+    h.audit.record(Action.NOTE, cli_actor(user), request=request_id)
+    click.echo(f"{request_id}: note added")
+
+
+@callbacks.command("schedule")
+@click.argument("request_id")
+@click.option("--as", "user", required=True, help="Your staff username.")
+@click.option(
+    "--at", "at", required=True, help="When, in the office's time zone: 2026-12-08T15:00."
+)
+def schedule_callback(request_id: str, user: str, at: str) -> None:
+    """Call REQUEST_ID back at a set time: out of the queue until then, and unclaimed."""
+    h = resources()
+    member = require_staff(h, user, Permission.QUEUE)
+    day, _, clock = at.partition("T")
+    try:
+        due = office_moment(day, clock or "09:00", h.settings.office_hours.zone)
+    except ValueError:
+        raise click.ClickException(
+            f"--at {at!r}: expected a date and time like 2026-12-08T15:00"
+        ) from None
+    now = time.time()
+    if due <= now:
+        raise click.ClickException("that time has passed")
+    override = allows(member.role, Permission.ANY_REQUEST)
+    try:
+        h.callbacks.schedule(request_id, user, due, now, override)
+    except (NotYours, UnknownRequest):
+        raise click.ClickException(f"{user} does not hold {request_id} (or it is closed)") from None
+    h.audit.record(Action.SCHEDULE, cli_actor(user), request=request_id, detail=_iso(h, due))
+    click.echo(f"{request_id}: due {_iso(h, due)}")
+
+
+@callbacks.command("release")
+@click.argument("request_id")
+@click.option("--as", "user", required=True, help="Your staff username.")
+def release_callback(request_id: str, user: str) -> None:
+    """Put REQUEST_ID, which you hold, back in the queue untouched."""
+    h = resources()
+    require_staff(h, user, Permission.QUEUE)
+    try:
+        h.callbacks.release(request_id, user, time.time())
+    except (NotYours, UnknownRequest):
+        raise click.ClickException(f"{user} does not hold {request_id}") from None
+    h.audit.record(Action.RELEASE, cli_actor(user), request=request_id)
+    click.echo(f"{request_id}: back in the queue")
+
+
+@callbacks.command("assign")
+@click.argument("request_id")
+@click.option("--to", "to", required=True, help="The colleague to hand it to.")
+@click.option("--as", "user", required=True, help="Your staff username (a supervisor).")
+def assign_callback(request_id: str, to: str, user: str) -> None:
+    """Hand REQUEST_ID to a colleague: their claim replaces the holder's."""
+    h = resources()
+    require_staff(h, user, Permission.REASSIGN)
+    require_staff(h, to, Permission.QUEUE)
+    try:
+        _, holder = h.callbacks.hand_over(request_id, to, time.time())
+    except UnknownRequest:
+        raise click.ClickException(f"{request_id} is not in the queue") from None
+    detail = f"from {holder or 'nobody'}"
+    h.audit.record(Action.HANDOVER, cli_actor(user), request=request_id, subject=to, detail=detail)
+    click.echo(f"{request_id}: {to} holds it now ({detail})")
+
+
 def _clock(h: Hotline, moment: float) -> str:
     return clock_in(moment, h.settings.office_hours.zone)
+
+
+def _iso(h: Hotline, moment: float) -> str:
+    return office_iso(moment, h.settings.office_hours.zone)

@@ -147,3 +147,19 @@ def role(username: str, role: str, as_user: str) -> None:
     except StaffError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{username}: now {role}; every session ended")
+
+
+@staff.command("languages")
+@click.argument("username")
+@click.argument("languages", default="")
+@acting_as
+def languages(username: str, languages: str, as_user: str) -> None:
+    """Record the LANGUAGES USERNAME speaks, as codes: en,es (none: an empty string)."""
+    h = resources()
+    try:
+        member = accounts.set_languages(
+            h, cli_actor(as_user), _acting(h, as_user), username, languages.split(",")
+        )
+    except StaffError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{username}: speaks {', '.join(member.languages) or 'nothing said'}")

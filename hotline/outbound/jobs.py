@@ -31,6 +31,7 @@ from hotline.wiring import Hotline, from_environment, refuse_evicting_redis
 log = logging.getLogger(__name__)
 MARK_TTL = 7 * 24 * 3600
 ALERT_EVERY = 300  # at most one "requests waiting" alert to staff per five minutes
+HEADS_UP_EVERY = 600  # at most one "calling you now" text per request in ten minutes
 
 
 @cache
@@ -148,6 +149,27 @@ def tell_of_change(request_id: str, filing_key: str) -> bool:
     except budget.OverBudget as over:
         _later(h, over, tell_of_change, (request_id, filing_key), f"changed-{filing_key}")
         return False
+
+
+def heads_up(request_id: str, deadline: str) -> bool:
+    """Text the person that a social worker is calling now, in their language and as discreetly
+    as they asked; skipped once past `deadline` (never late), and at most once in a while."""
+    h = hotline()
+    if time.time() > float(deadline):
+        log.info("heads-up for call back %s not sent: too late", request_id)
+        return False
+    request = h.callbacks.get(request_id)
+    if request is None or not request.text_to or request.number != request.text_to:
+        return False
+    if not h.redis.set(
+        keys.heads_up_sent(request.person, request_id), "1", nx=True, ex=HEADS_UP_EVERY
+    ):
+        return False
+    flow = h.flows.get(request.lang) or h.flows["en"]
+    name = "heads_up_discreet" if request.discreet else "heads_up"
+    body = flow.text(name, number=phones.display(h.settings.twilio_phone_number))
+    # By SMS, whatever channel they asked on: a number that may not be texted gets nothing.
+    return delivery.send(h, request.person, request.text_to, body, name=name, lang=request.lang)
 
 
 def alert_staff() -> int:

@@ -12,6 +12,7 @@ import time
 from datetime import UTC, datetime
 
 import redis
+from rq.exceptions import DuplicateJobError
 
 from flows.checkin import PENDING_LASTS, send_at, time_zone
 from flows.model import Channel, RequestCallback, Window
@@ -20,13 +21,15 @@ from hotline.outbound import checkins, jobs
 from hotline.outbound.enqueue import FAILED_TTL, RETRY, enqueue
 from hotline.reports import tally
 from hotline.stores import keys
-from hotline.stores.callbacks import CallbackOutcome, CallbackRequest, Status
+from hotline.stores.callbacks import CallbackOutcome, CallbackRequest, Mention, Status
 from hotline.stores.failover import MasterChanged
 from hotline.wiring import Hotline
 
 # Long enough for a queued job to outlive a worker restart; short, since it is a phone number.
 CONTACT_TTL = 24 * 3600
 HOUR = 3600
+HEADS_UP_WITHIN = 60  # seconds: a heads-up text that cannot go out by then is never sent
+MENTIONS = {True: Mention.CANCERCARE, False: Mention.DISCREET, None: Mention.UNASKED}
 
 
 class TooManyWithheld(Exception):
@@ -72,6 +75,9 @@ def request_callback(
         "topic": request.topic,
         "window": (request.form.window or Window.ANY).value,
         "voicemail": bool(request.form.voicemail),
+        "mention": MENTIONS[request.form.say_cancercare].value,
+        "first_name": request.form.first_name,
+        "treatment_soon": bool(request.form.treatment_soon),
         "urgent": request.urgent,
         "requested_at": time.time(),
     }
@@ -112,6 +118,28 @@ def schedule_checkin(h: Hotline, number: str, channel: Channel, lang: str) -> No
         due, checkins.send_checkin, tag, job_id=f"checkin-{tag}", retry=RETRY,
         failure_ttl=FAILED_TTL,
     )  # fmt: skip
+
+
+def heads_up(h: Hotline, request: CallbackRequest) -> bool:
+    """Text the person that a social worker is calling now, before their phone rings.
+
+    Only when the number called is the one that wrote or called us (never another number they
+    gave, which may be shared) and can get texts; the job checks the opt-out, and drops the text
+    rather than send it late. Whether it was queued.
+    """
+    if not (request.text_to and request.number == request.text_to):
+        return False
+    deadline = time.time() + HEADS_UP_WITHIN
+    with contextlib.suppress(DuplicateJobError):
+        h.queue.enqueue_call(
+            jobs.heads_up,
+            args=(request.id, str(deadline)),
+            job_id=f"headsup-{request.id}-{int(deadline)}",
+            ttl=HEADS_UP_WITHIN,  # RQ drops it from the queue once it is too late
+            failure_ttl=FAILED_TTL,
+            unique=True,
+        )
+    return True
 
 
 def _withheld_may_file(h: Hotline) -> bool:

@@ -38,6 +38,7 @@ class Action(StrEnum):
     CALL = "call"
     OUTCOME = "outcome"
     NOTE = "note"
+    SCHEDULE = "schedule"
     EXPORT = "export"
     STAFF_ADD = "staff_add"
     STAFF_DISABLE = "staff_disable"
@@ -47,6 +48,7 @@ class Action(StrEnum):
     STAFF_ROLE = "staff_role"
     STAFF_LOGOUT = "staff_logout"
     STAFF_RESET_2FA = "staff_reset_2fa"
+    STAFF_LANGUAGES = "staff_languages"
 
 
 @dataclass(frozen=True)

@@ -2,39 +2,48 @@
 
 Each request is a hash (`keys.callback`); open ones are indexed in a sorted set by request
 time, closed ones by closing time (for the purge); `keys.open_callback_of` points at a
-person's open request so that asking again updates it. Every change is one Lua script, so two
-colleagues clicking at once, or a job that runs twice, cannot leave it half-done.
+person's open request so that asking again updates it, and `keys.callback_history` lists all
+of a person's requests (by the keyed hash: no number is stored twice). Notes and recorded
+outcomes are lists beside the request, only ever added to. Every change is one Lua script, so
+two colleagues clicking at once, or a job that runs twice, cannot leave it half-done.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 import redis
 
-from flows.model import Channel
 from hotline.stores import callback_scripts as scripts
 from hotline.stores import keys
+from hotline.stores.callback_request import (
+    CallbackOutcome,
+    CallbackRequest,
+    Mention,
+    Status,
+    Tier,
+    place,
+    tier,
+)
 from hotline.stores.decode import text
 
-
-class Status(StrEnum):
-    OPEN = "open"
-    CLAIMED = "claimed"
-    CLOSED = "closed"
-
-
-class CallbackOutcome(StrEnum):
-    """How a social worker's call back went."""
-
-    REACHED = "reached"
-    NO_ANSWER = "no_answer"
-    WRONG_NUMBER = "wrong_number"
-    CLOSED = "closed"
+__all__ = [  # the request's own types are imported from here too
+    "AlreadyClaimed",
+    "CallbackOutcome",
+    "CallbackQueue",
+    "CallbackRequest",
+    "Filed",
+    "Mention",
+    "NotYours",
+    "Status",
+    "Tier",
+    "UnknownRequest",
+    "place",
+    "tier",
+]
 
 
 class AlreadyClaimed(Exception):
@@ -59,65 +68,9 @@ class Filed:
     changed_from: str = ""
 
 
-@dataclass(frozen=True)
-class CallbackRequest:
-    """One person's request to be called back: only what a social worker needs."""
-
-    id: str
-    person: str  # keyed hash of the person's own number: finds their open request
-    number: str  # the number to call
-    channel: Channel
-    lang: str
-    topic: str
-    window: str
-    voicemail: bool
-    urgent: bool
-    requested_at: float
-    updated_at: float
-    text_to: str = ""  # the asker's own number, for texts about the request ('' if withheld)
-    first_number: str = ""  # the number first asked for, when a later request changed it
-    attempts: int = 0
-    status: Status = Status.OPEN
-    claimed_by: str = ""
-    lease_until: float = 0.0
-    outcome: CallbackOutcome | None = None
-    note: str = ""
-    closed_at: float = 0.0
-    not_before: float = 0.0
-
-    def age(self, now: float) -> float:
-        """Seconds since the request was made."""
-        return now - self.requested_at
-
-    def held_by(self, now: float) -> str:
-        """Who holds a live claim on it ('' if nobody: an expired lease returns it to the queue)."""
-        return self.claimed_by if self.status is Status.CLAIMED and self.lease_until > now else ""
-
-    @classmethod
-    def from_hash(cls, raw: Mapping[Any, Any]) -> CallbackRequest:
-        values = {text(k): text(v) for k, v in raw.items()}
-        kwargs: dict[str, object] = {}
-        for f in fields(cls):
-            value = values.get(f.name, "")
-            if f.type == "bool":
-                kwargs[f.name] = value == "1"
-            elif f.type == "float":
-                kwargs[f.name] = float(value or 0)
-            elif f.type == "int":
-                kwargs[f.name] = int(value or 0)
-            elif f.type == "Status":
-                kwargs[f.name] = Status(value or "open")
-            elif f.type == "Channel":
-                kwargs[f.name] = Channel(value or "sms")
-            elif f.type == "CallbackOutcome | None":
-                kwargs[f.name] = CallbackOutcome(value) if value else None
-            else:
-                kwargs[f.name] = value
-        return cls(**kwargs)  # type: ignore[arg-type]
-
-
 # Urgent requests sort before every ordinary one (scores are request times, about 1.8e9).
 URGENT_HEAD_START = 1e10
+NOTE_MAX = 1000  # characters of one note
 
 
 class CallbackQueue:
@@ -139,6 +92,9 @@ class CallbackQueue:
         self._file = connection.register_script(scripts.FILE)
         self._claim = connection.register_script(scripts.CLAIM)
         self._close = connection.register_script(scripts.CLOSE)
+        self._schedule = connection.register_script(scripts.SCHEDULE)
+        self._note = connection.register_script(scripts.NOTE)
+        self._hand_over = connection.register_script(scripts.HAND_OVER)
 
     def file(self, filing_key: str, request: CallbackRequest, may_change: bool = True) -> Filed:
         """File `request` once per `filing_key`; a person's open request is updated, not doubled.
@@ -156,6 +112,7 @@ class CallbackQueue:
             keys.callback(request_id),
             keys.open_callback_of(request.person),
             keys.CALLBACKS_OPEN,
+            keys.callback_history(request.person),
         ]
         found, created, changed_from = self._file(keys=names, args=args)
         return Filed(text(found), bool(created), text(changed_from))
@@ -166,13 +123,14 @@ class CallbackQueue:
         return CallbackRequest.from_hash(raw) if raw else None
 
     def waiting(self, now: float) -> list[CallbackRequest]:
-        """Open and claimed requests: urgent first, then oldest first; ones to retry later last."""
+        """Every request not yet closed, in the queue's order (see `place`); those scheduled for
+        later, then those to retry later, at the end."""
         ids = [text(i) for i in self._redis.zrange(keys.CALLBACKS_OPEN, 0, -1)]
         with self._redis.pipeline(transaction=False) as pipe:
             for request_id in ids:
                 pipe.hgetall(keys.callback(request_id))
             found = [CallbackRequest.from_hash(raw) for raw in pipe.execute() if raw]
-        return sorted(found, key=lambda r: (r.not_before > now, not r.urgent, r.requested_at))
+        return sorted(found, key=lambda r: place(r, now))
 
     def count_waiting(self) -> int:
         """How many requests are not yet closed."""
@@ -190,19 +148,66 @@ class CallbackQueue:
         return self._change(request_id, user, now, CallbackOutcome.CLOSED, "", release=True)
 
     def close(
-        self, request_id: str, user: str, outcome: CallbackOutcome, note: str, now: float
+        self,
+        request_id: str,
+        user: str,
+        outcome: CallbackOutcome,
+        note: str,
+        now: float,
+        due: float = 0.0,
     ) -> CallbackRequest:
-        """Record how the call went. No answer counts an attempt and reopens it, until the last."""
-        return self._change(request_id, user, now, outcome, note[:500])
+        """Record how the call went (and its note, as a note). No answer counts an attempt and
+        reopens it, until the last: due at `due` if given, else retried after `retry_after`."""
+        return self._change(request_id, user, now, outcome, note[:NOTE_MAX], due=due)
+
+    def schedule(
+        self, request_id: str, user: str, due: float, now: float, override: bool = False
+    ) -> CallbackRequest:
+        """Call back at `due`: the holder's claim ends and the queue leaves it out until then.
+
+        Only its holder may, unless `override` (a supervisor)."""
+        answer = self._schedule(
+            keys=[keys.callback(request_id)], args=[user, now, int(override), due]
+        )
+        return self._after(request_id, answer)
+
+    def add_note(
+        self, request_id: str, user: str, note: str, now: float, override: bool = False
+    ) -> CallbackRequest:
+        """Add a note (never edited: a correction is a new note); its holder, or with `override`."""
+        names = [keys.callback(request_id), keys.callback_notes(request_id)]
+        answer = self._note(keys=names, args=[user, now, int(override), note[:NOTE_MAX]])
+        return self._after(request_id, answer)
+
+    def hand_over(self, request_id: str, to: str, now: float) -> tuple[CallbackRequest, str]:
+        """Give `to` the claim on a request (a supervisor's hand-over); it and the holder before."""
+        answer, holder = self._hand_over(
+            keys=[keys.callback(request_id)], args=[to, now, now + self.lease_seconds]
+        )
+        return self._after(request_id, answer), text(holder)
 
     def purge(self, now: float) -> int:
-        """Delete requests closed longer ago than `keep_closed`; how many went."""
-        old = self._redis.zrangebyscore(keys.CALLBACKS_CLOSED, "-inf", now - self.keep_closed)
-        if old:
-            with self._redis.pipeline() as pipe:
-                pipe.delete(*[keys.callback(text(i)) for i in old])
-                pipe.zrem(keys.CALLBACKS_CLOSED, *old)
-                pipe.execute()
+        """Delete requests closed longer ago than `keep_closed`, with their notes and outcomes,
+        and from their person's history; how many went."""
+        cutoff = now - self.keep_closed
+        old = [text(i) for i in self._redis.zrangebyscore(keys.CALLBACKS_CLOSED, "-inf", cutoff)]
+        if not old:
+            return 0
+        with self._redis.pipeline(transaction=False) as pipe:
+            for request_id in old:
+                pipe.hget(keys.callback(request_id), "person")
+            owners = [text(p) for p in pipe.execute()]
+        with self._redis.pipeline() as pipe:
+            for request_id, person in zip(old, owners, strict=True):
+                pipe.delete(
+                    keys.callback(request_id),
+                    keys.callback_notes(request_id),
+                    keys.callback_attempts(request_id),
+                )
+                if person:
+                    pipe.zrem(keys.callback_history(person), request_id)
+            pipe.zrem(keys.CALLBACKS_CLOSED, *old)
+            pipe.execute()
         return len(old)
 
     def _change(
@@ -213,6 +218,7 @@ class CallbackQueue:
         outcome: CallbackOutcome,
         note: str,
         release: bool = False,
+        due: float = 0.0,
     ) -> CallbackRequest:
         current = self.get(request_id)
         person = current.person if current else ""
@@ -221,6 +227,8 @@ class CallbackQueue:
             keys.CALLBACKS_OPEN,
             keys.CALLBACKS_CLOSED,
             keys.open_callback_of(person),
+            keys.callback_notes(request_id),
+            keys.callback_attempts(request_id),
         ]
         args: list[str | float] = [
             user,
@@ -231,6 +239,7 @@ class CallbackQueue:
             self.max_attempts,
             request_id,
             int(release),
+            due,
         ]
         return self._after(request_id, self._close(keys=names, args=args))
 

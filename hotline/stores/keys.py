@@ -92,6 +92,7 @@ CALLBACKS = f"{ROOT}:cb"
 CALLBACKS_OPEN = f"{CALLBACKS}:open"  # sorted set of open request ids, by request time
 CALLBACKS_CLOSED = f"{CALLBACKS}:closed"  # sorted set of closed ones, by closing time
 CALLBACK_PREFIX = f"{CALLBACKS}:req:"  # a request's hash: this and its id
+CALLBACK_HISTORY_PREFIX = f"{CALLBACKS}:history:"  # a person's requests: this and their tag
 
 
 def callback(request_id: str) -> str:
@@ -102,6 +103,26 @@ def callback(request_id: str) -> str:
 def open_callback_of(person: str) -> str:
     """The id of a person's open request, if any."""
     return f"{CALLBACKS}:person:{person}"
+
+
+def callback_history(person: str) -> str:
+    """A sorted set of every request a person (by the keyed hash) made, by request time."""
+    return CALLBACK_HISTORY_PREFIX + person
+
+
+def callback_notes(request_id: str) -> str:
+    """A list of a request's notes (JSON: at, by, text), newest first; never edited."""
+    return f"{CALLBACKS}:notes:{request_id}"
+
+
+def callback_attempts(request_id: str) -> str:
+    """A list of a request's recorded outcomes (JSON: at, by, outcome), newest first."""
+    return f"{CALLBACKS}:attempts:{request_id}"
+
+
+def heads_up_sent(tag: str, request_id: str) -> str:
+    """Marks that the person heard a call was coming (one heads-up text in a while)."""
+    return of_person(tag, f"headsup:{request_id}")
 
 
 # Staff accounts (the queue's Redis).

@@ -1,7 +1,7 @@
 """The saved form of one conversation: a versioned, compact JSON record, and older ones read.
 
-A record of the first format (no version) is read as it was meant, as is one of the second
-(the third's layout without its last fields); one of an unknown format starts the conversation
+A record of the first format (no version) is read as it was meant, as are those of the second
+and third (the fourth's layout without its last fields); one of an unknown format starts the conversation
 afresh, keeping the durable opt-out flag and check-in.
 """
 
@@ -18,8 +18,8 @@ from flows.model import CallbackForm, State, Window
 log = logging.getLogger(__name__)
 
 RATE_WINDOW = 60  # seconds over which a sender's messages are counted
-FORMAT = 3  # the record format this version writes; see Record.encode
-READ_FORMATS = (2, FORMAT)  # the second format is the third without its last fields
+FORMAT = 4  # the record format this version writes; see Record.encode
+READ_FORMATS = (2, 3, FORMAT)  # the second and third are the fourth without its last fields
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,8 @@ class Record:
         """Compact JSON, about a hundred bytes: [FORMAT, state, ids, state before or null, window].
 
         A state is [lang, node, page, steps, misses, flags, topic, window, voicemail, number,
-        crisis_at, urgent_at, read, resume, resume_page], without the empty values at its end
+        crisis_at, urgent_at, read, resume, resume_page, say_cancercare, first_name,
+        treatment_soon], without the empty values at its end
         (flags: 1 opted out, 2 urgent, 4 slow, 8 offered, and 16 times the check-in's place in
         STAGES); the state before keeps [topic, ...] as 1 when it is the same as the state's.
         """
@@ -86,10 +87,12 @@ def _pack(state: State, beside: State | None = None) -> list[object]:
     flags = state.opted_out | state.urgent << 1 | state.slow << 2 | state.offered << 3
     flags |= STAGES.index(Stage(state.checkin)) << 4
     form = state.form
-    voicemail = None if form.voicemail is None else int(form.voicemail)
+    voicemail, say, soon = (
+        _flag(v) for v in (form.voicemail, form.say_cancercare, form.treatment_soon)
+    )
     tail: list[object] = [state.topic, form.window and form.window.value, voicemail, form.number]
     tail += [state.crisis_at, state.urgent_at, state.read or None, state.resume]
-    tail += [state.resume_page or None]
+    tail += [state.resume_page or None, say, form.first_name, soon]
     while tail and tail[-1] in ("", None):
         tail.pop()
     if tail and beside is not None and _tail(state) == _tail(beside):
@@ -99,6 +102,10 @@ def _pack(state: State, beside: State | None = None) -> list[object]:
 
 
 _TAIL = ("topic", "form", "crisis_at", "urgent_at", "read", "resume", "resume_page")
+
+
+def _flag(answer: bool | None) -> int | None:
+    return None if answer is None else int(answer)
 
 
 def _tail(state: State) -> tuple[object, ...]:
@@ -118,15 +125,17 @@ def _unpack(packed: list[Any], beside: State | None) -> State:
     )
     if tail == [1] and beside is not None:
         return replace(state, **{name: getattr(beside, name) for name in _TAIL})
-    defaults: list[Any] = ["", None, None, "", None, None, None, "", None]
-    topic, window, voicemail, number, crisis_at, urgent_at, read, resume, resume_page = [
-        *tail,
-        *defaults[len(tail) :],
-    ]
+    defaults: list[Any] = ["", None, None, "", None, None, None, "", None, None, "", None]
+    fields = [*tail, *defaults[len(tail) :]]
+    topic, window, voicemail, number, crisis_at, urgent_at, read, resume, resume_page = fields[:9]
+    say, name, soon = fields[9:]
     form = CallbackForm(
         Window(window) if window else None,
         None if voicemail is None else bool(voicemail),
         str(number or ""),
+        None if say is None else bool(say),
+        str(name or ""),
+        None if soon is None else bool(soon),
     )
     return replace(
         state,

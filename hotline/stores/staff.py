@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -16,6 +17,7 @@ from hotline.stores import keys
 from hotline.stores.decode import text
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,31}$")
+LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 MIN_PASSWORD = 12
 # Checked when the username is unknown, so a wrong name takes as long as a wrong password.
 _DECOY = generate_password_hash("not anybody's password")
@@ -51,6 +53,7 @@ class StaffMember:
     role: Role = Role.SOCIAL_WORKER
     enabled: bool = True
     two_factor: bool = False  # a TOTP authenticator is enrolled
+    languages: tuple[str, ...] = ()  # the languages they speak (the queue's filter), as codes
 
     def needs_two_factor(self, everyone: bool) -> bool:
         """Whether this person must use a second factor (supervisors and admins always)."""
@@ -96,8 +99,9 @@ class StaffDirectory:
 
     def get(self, username: str) -> StaffMember | None:
         """One account, or None."""
-        fields = ("name", "phone", "role", "disabled", "totp_secret")
-        name, phone, role, disabled, secret = self._redis.hmget(keys.staff_member(username), fields)
+        fields = ("name", "phone", "role", "disabled", "totp_secret", "languages")
+        found = self._redis.hmget(keys.staff_member(username), fields)
+        name, phone, role, disabled, secret, languages = found
         if phone is None:
             return None
         return StaffMember(
@@ -107,6 +111,7 @@ class StaffDirectory:
             Role(text(role) or Role.SOCIAL_WORKER),
             enabled=not disabled,
             two_factor=bool(secret),
+            languages=tuple(filter(None, text(languages).split(","))),
         )
 
     def list(self) -> builtins.list[StaffMember]:
@@ -134,6 +139,13 @@ class StaffDirectory:
     def set_role(self, username: str, role: Role) -> StaffMember:
         """Give an account another role."""
         return self._change(username, role=Role(role).value)
+
+    def set_languages(self, username: str, languages: Iterable[str]) -> StaffMember:
+        """Record the languages someone speaks (codes such as 'en', 'es'; none: not said)."""
+        codes = sorted({code.strip().lower() for code in languages if code.strip()})
+        if any(not LANGUAGE.match(code) for code in codes):
+            raise StaffError("languages are codes such as en or es, separated by commas")
+        return self._change(username, languages=",".join(codes))
 
     def set_enabled(self, username: str, enabled: bool) -> StaffMember:
         """Disable an account (it keeps its history) or enable it again."""

@@ -39,10 +39,10 @@ from tests.support import (
 
 # Conversations that end in a call-back request (one also asks URGENT on the way: two filings).
 SCRIPTS = (
-    ("SECOND", "2", "MENU", "6", "1", "1"),
-    ("SEGUNDA", "3", "MENU", "6", "2", "2"),
-    ("OPINION", "1", "URGENT", "MORE", "MENU", "6", "3", "1"),
-    ("second", "4", "MORE", "BACK", "0", "6", "2", "1"),
+    ("SECOND", "2", "MENU", "6", "1", "1", "2", "3"),
+    ("SEGUNDA", "3", "MENU", "6", "2", "2", "2", "3"),
+    ("OPINION", "1", "URGENT", "MORE", "MENU", "6", "3", "1", "2", "3"),
+    ("second", "4", "MORE", "BACK", "0", "6", "2", "1", "2", "3"),
 )
 
 

@@ -65,5 +65,7 @@ def test_a_caller_in_crisis_giving_another_number_starting_with_8_keeps_it(setti
     caller.press("8185550135#")
     caller.press("1")  # mornings
     caller.press("2")  # no voicemail
+    caller.press("2")  # discreetly
+    caller.press("3")  # treatment: skipped
     [request] = open_requests(settings)
     assert not request.urgent and request.number == "+18185550135"

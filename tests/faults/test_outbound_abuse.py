@@ -131,12 +131,12 @@ def _rss_kib(pid: int) -> int:
 def test_a_filing_replayed_later_files_and_confirms_nothing_again(app, settings, twilio) -> None:
     client = app.test_client()
     number, filing_sid = "+13035550121", "SM" + "8" * 32
-    for i, body in enumerate(("SECOND", "6", "1")):
+    for i, body in enumerate(("SECOND", "6", "1", "1", "2")):
         assert (
             post_signed(client, "/twilio/sms", sms_params(number, body, f"SM{i:032d}")).status_code
             == 200
         )
-    filing = sms_params(number, "1", filing_sid)
+    filing = sms_params(number, "3", filing_sid)
     assert b"request is in" in post_signed(client, "/twilio/sms", filing).data
     run_jobs(settings)
     for i, body in enumerate(("MENU", "2", "MENU", "3", "MENU"), start=10):
@@ -161,10 +161,13 @@ def test_withheld_callers_file_at_most_the_hours_allowance_then_are_put_through(
         caller.dial_in()
         caller.press("6")  # a call back
         caller.press("1")  # mornings
-        caller.press("2")  # no voicemail: asked for a number to call first
+        caller.press("2")  # no voicemail
+        caller.press("2")  # discreetly
+        caller.press("3")  # treatment: skipped; asked for a number to call first
         caller.press("2125550123#")
-        caller.press("1")  # back at the questions, with the number
-        answers.append(caller.press("2"))
+        for key in ("1", "2", "2"):  # back at the questions, with the number
+            caller.press(key)
+        answers.append(caller.press("3"))
     assert all("request is in" in " ".join(a.prompts) for a in answers[:2])
     assert "request is in" not in " ".join(answers[2].prompts)  # the third is told, and offered
     assert caller.silence().dialed == settings.social_worker_line  # a social worker straight away
@@ -199,7 +202,7 @@ def test_a_confirmation_over_the_hours_budget_waits_for_the_next_hour(
     hour = int(time.time() // HOUR)
     connection.set(keys.texts_sent(hour), settings.texts_per_hour)  # the hour's budget is spent
     phone = Phone(app.test_client(), "+13035550123")
-    for body in ("SECOND", "6", "1", "1"):
+    for body in ("SECOND", "6", "1", "1", "2", "3"):
         phone.text(body)
     run_jobs(settings)
     assert queued_filings(settings) == 1 and twilio.sent("message") == []
@@ -230,7 +233,7 @@ def test_ordinary_texts_leave_the_reserved_share_for_confirmations(settings, twi
     run_jobs(small)
     parts = len(twilio.sent("message"))
     phone = Phone(app.test_client(), "+13035550139")
-    for body in ("SECOND", "6", "1", "1"):
+    for body in ("SECOND", "6", "1", "1", "2", "3"):
         phone.text(body)
     run_jobs(small)
     assert parts == 4
@@ -302,12 +305,14 @@ def call_asking_for_another_number(app, caller_id: str, typed: str, verstat: str
     caller.press(typed + "#")
     caller.press("1")  # mornings
     caller.press("1")  # a message may be left
+    caller.press("2")  # discreetly
+    caller.press("3")  # treatment: skipped
 
 
 def test_a_changed_number_keeps_the_first_and_tells_the_askers_phone(app, settings, twilio) -> None:
     patient = "+13035550141"
     phone = Phone(app.test_client(), patient)
-    for body in ("SECOND", "6", "1", "1"):
+    for body in ("SECOND", "6", "1", "1", "2", "3"):
         phone.text(body)
     run_jobs(settings)
     call_asking_for_another_number(app, patient, "2125550177")
@@ -326,7 +331,7 @@ def test_a_caller_id_that_failed_verification_changes_nothing_and_is_texted_noth
 ) -> None:
     patient = "+13035550161"
     phone = Phone(app.test_client(), patient)
-    for body in ("SECOND", "6", "1", "1"):
+    for body in ("SECOND", "6", "1", "1", "2", "3"):
         phone.text(body)
     run_jobs(settings)
     sent_before = len(twilio.sent("message"))

@@ -39,7 +39,19 @@ def test_a_whole_run_keeps_numbers_and_words_out_of_logs_and_jobs(settings, twil
     try:
         client = create_app(settings).test_client()
         texter = Phone(client, NUMBERS[0])
-        for body in ("SECOND", SECRET_WORDS, "2", "MENU", "6", "5", "(612) 555-0103", "1", "2"):
+        for body in (
+            "SECOND",
+            SECRET_WORDS,
+            "2",
+            "MENU",
+            "6",
+            "5",
+            "(612) 555-0103",
+            "1",
+            "2",
+            "2",
+            "3",
+        ):
             texter.text(body)
         call = Caller(transport(client), NUMBERS[1])
         call.dial_in()

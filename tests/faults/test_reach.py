@@ -52,7 +52,7 @@ def deliver_copies(app, params: dict[str, str], copies: int) -> list[list[str]]:
 
 def test_duplicated_whatsapp_deliveries_take_one_step_and_file_once(settings, twilio) -> None:
     app = create_app(settings)
-    script = ("SECOND", "3", "MENU", "6", "2", "1")
+    script = ("SECOND", "3", "MENU", "6", "2", "1", "1", "3")
     for i, body in enumerate(script):
         params = whatsapp_params(NUMBER, body, f"SM{i:032d}")
         replies = deliver_copies(app, params, copies=2 + i % 3)

@@ -37,7 +37,7 @@ def test_many_kills_lose_and_double_nothing(settings, twilio) -> None:
     queue = Queue("hotline", connection=connection, serializer=JSONSerializer)
     numbers = [fictional(i, 615) for i in range(60)]
     for number in numbers:
-        for body in ("SECOND", "6", "3", "1"):
+        for body in ("SECOND", "6", "3", "1", "2", "3"):
             Phone(client, number).text(body)
     kills, started = 0, time.monotonic()
     for _ in range(12):  # kill a worker at a random moment, a dozen times

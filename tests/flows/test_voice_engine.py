@@ -800,7 +800,9 @@ def check(before: State, outcome: Outcome) -> None:
             assert effect.node in EN.nodes and effect.node != ROOT and not state.opted_out
     if before.lang in FLOWS and state.lang != before.lang:  # the caller chose the other language
         assert (state.node, state.page) == (ROOT, 0) and outcome.then is Then.GATHER
-        assert outcome.replies == tuple(speakable(r) for r in greeting(FLOWS[state.lang]))
+        assert outcome.replies == tuple(
+            speakable(r) for r in greeting(FLOWS[state.lang], slow=state.slow)
+        )
 
 
 @settings(max_examples=250, deadline=None)

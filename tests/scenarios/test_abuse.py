@@ -59,7 +59,7 @@ def test_outbound_texts_stop_at_the_hourly_cap(settings, twilio) -> None:
     app = create_app(capped)
     for i in range(5):
         phone = Phone(app.test_client(), fictional(50 + i, 512))
-        for body in ("SECOND", "6", "1", "1"):
+        for body in ("SECOND", "6", "1", "1", "2", "3"):
             phone.text(body)
     run_jobs(capped)
     assert len(twilio.sent("message")) == 3

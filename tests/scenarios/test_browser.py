@@ -1,139 +1,121 @@
-"""The dashboard in a real headless Chromium: log in (with a second factor), see the request, claim
-it, call, record the outcome; a supervisor's page refused; a disabled account logged out at once."""
+"""The dashboard in a real headless Chromium: a social worker's whole call back (the card with the
+person's history, claim, call with a heads-up text, notes, no answer and a call back tomorrow at
+10:00 that comes back first when the clock gets there); a supervisor's page refused; a disabled
+account logged out at once."""
 
 from __future__ import annotations
 
-import dataclasses
-import threading
+import os
 import time
-from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyotp
 import pytest
 import redis
 import requests
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
-from selenium.webdriver.remote.webdriver import WebDriver, WebElement
-from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.wait import WebDriverWait
-from werkzeug.serving import make_server
 
 from hotline.dev.twilio_standin import TwilioStandIn
+from hotline.display import office_moment, tomorrow
 from hotline.settings import Settings
-from hotline.stores.callbacks import CallbackQueue, Status
+from hotline.stores.callbacks import CallbackOutcome, CallbackQueue, Mention, Status
 from hotline.stores.staff import Role, StaffDirectory
 from hotline.stores.two_factor import TwoFactor
-from hotline.web.app import create_app
-from hotline.web.dashboard import init_dashboard
-from tests.support import ALICE_PHONE, PASSWORD, file_request
+from hotline.web.dashboard import requests as dashboard_requests
+from tests.scenarios.chromium import log_in, submit
+from tests.support import ALICE_PHONE, PASSWORD, Clock, callback_request, run_jobs
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-PHONE_SIZE = (412, 1500)  # a common phone's width; tall, so one screenshot shows the whole card
 PERSON = "+12025550101"
 
 
-@pytest.fixture
-def server(settings: Settings) -> Iterator[str]:
-    """The real app on a free loopback port, in a thread; yields its base URL."""
-    # Plain HTTP on loopback: a Secure session cookie would not come back.
-    app = create_app(dataclasses.replace(settings, public_base_url=""))
-    if "dashboard" not in app.blueprints:
-        init_dashboard(app, settings)
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, name="dashboard", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
-    thread.join()
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[WebDriver]:
-    """Headless Chromium at a phone's size, with a fresh profile."""
-    missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
-    if missing:
-        pytest.fail(
-            f"{' and '.join(missing)} not found: run `bash .ci/setup` "
-            "(it installs Debian's chromium and chromium-driver packages)",
-            pytrace=False,
-        )
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-    ):  # fmt: skip
-        options.add_argument(flag)
-    width, height = PHONE_SIZE
-    options.add_experimental_option(
-        "mobileEmulation", {"deviceMetrics": {"width": width, "height": height, "pixelRatio": 1}}
-    )
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.implicitly_wait(5)
-    yield driver
-    driver.quit()
-
-
-def submit(browser: WebDriver, button: WebElement) -> None:
-    """Click a form's button and wait until the page it leads to has replaced this one."""
-    page = browser.find_element(By.TAG_NAME, "html")
-    button.click()
-    WebDriverWait(browser, 10).until(staleness_of(page))
-
-
-def test_a_social_worker_logs_in_claims_calls_and_records_the_outcome(
+def test_a_social_worker_works_a_call_back_from_the_card_to_a_call_back_tomorrow(
     server: str,
     browser: WebDriver,
     settings: Settings,
     twilio: TwilioStandIn,
     staff: StaffDirectory,
+    clock: Clock,
     tmp_path: Path,
 ) -> None:
     queue = CallbackQueue(redis.Redis.from_url(settings.redis_url))
-    asked = {"channel": "voice", "window": "afternoon", "voicemail": True}
-    request_id = file_request(queue, PERSON, time.time() - 47 * 60, **asked)
-    file_request(queue, "+12025550102", time.time() - 5 * 60, urgent=True, **asked)
+    now = clock()
+    earlier = queue.file("earlier", callback_request(PERSON, now - 12 * 86400, person="ana")).id
+    queue.claim(earlier, "bob", now - 12 * 86400)
+    queue.close(earlier, "bob", CallbackOutcome.REACHED, "Sent the NCI list.", now - 12 * 86400)
+    asked = {"channel": "voice", "window": "afternoon", "voicemail": True, "text_to": PERSON}
+    answers = {"mention": Mention.DISCREET, "first_name": "Ana", "person": "ana"}
+    request_id = queue.file("now", callback_request(PERSON, now - 47 * 60, **asked, **answers)).id
+    other = queue.file("other", callback_request("+12025550102", now - 5 * 3600)).id
 
-    browser.get(f"{server}/dashboard/")
-    browser.find_element(By.NAME, "username")
-    assert browser.current_url.endswith("/dashboard/login")
-    browser.find_element(By.NAME, "username").send_keys("alice")
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
-
+    log_in(browser, server, "alice", PASSWORD)
+    assert browser.title == "(2) Queue · Hotline"
     card = browser.find_element(By.ID, f"r-{request_id}")
     assert "…0101" in card.text and "47 min" in card.text and "Afternoon" in card.text
-    assert PERSON not in card.text and "202-555-0101" not in card.text  # whole once claimed
-    assert "Find a doctor" in card.text
-    assert "Call backs waiting: 2" in browser.find_element(By.TAG_NAME, "h1").text
+    assert "2nd request; last: reached" in card.text
+    assert "Say only “a call you asked for”" in card.text and "Ana" in card.text
+    assert (
+        card.find_element(By.CSS_SELECTOR, ".contact dd").value_of_css_property("font-weight")
+        == "700"
+    )
+    assert PERSON not in card.text  # the whole number once claimed
     submit(browser, card.find_element(By.XPATH, ".//button[text()='Claim']"))
 
     card = browser.find_element(By.ID, f"r-{request_id}")
-    assert "Yours until" in card.text and "202-555-0101" in card.text  # as people write it
-    assert "It is yours" in browser.find_element(By.CLASS_NAME, "flash").text
-    browser.save_screenshot(str(tmp_path / "claimed.png"))
-
+    assert "Yours until" in card.text and "(202) 555-0101" in card.text
+    assert card.find_element(By.CSS_SELECTOR, "a.number").get_attribute("href") == f"tel:{PERSON}"
+    assert "“Hello, may I speak with Ana?”" in card.text
+    screenshot(browser, "queue.png")
     submit(browser, card.find_element(By.XPATH, ".//button[starts-with(text(), 'Call')]"))
     (call,) = twilio.wait_for(1, "call")
     assert call.get("To") == ALICE_PHONE and PERSON in call.get("Twiml")
-    assert "Calling your phone" in browser.find_element(By.CLASS_NAME, "flash").text
+    run_jobs(settings)
+    [heads_up] = [m for m in twilio.sent("message") if m.get("To") == PERSON]
+    assert heads_up.get("Body") == "The call you asked for is coming now from 500-555-0006."
 
     card = browser.find_element(By.ID, f"r-{request_id}")
-    card.find_element(By.CSS_SELECTOR, "input[value=reached]").click()
-    card.find_element(By.NAME, "note").send_keys("Talked it through; will ask for records.")
-    submit(browser, card.find_element(By.XPATH, ".//button[text()='Record outcome']"))
+    browser.get(card.find_element(By.LINK_TEXT, f"Open request {request_id}").get_attribute("href"))
+    assert "Sent the NCI list." in browser.find_element(By.ID, "main").text  # the earlier one
+    for note in ("Rang at 14:05: busy.", "Rang at 14:20: <no answer>, voicemail full."):
+        browser.find_element(By.ID, "note").send_keys(note)
+        submit(browser, browser.find_element(By.XPATH, "//button[text()='Add note']"))
+    notes = browser.find_elements(By.CSS_SELECTOR, "section[aria-labelledby=notes] .notes li")
+    assert [n.text.split("\n")[-1] for n in notes] == [
+        "Rang at 14:20: <no answer>, voicemail full.", "Rang at 14:05: busy.",
+    ]  # fmt: skip
+    screenshot(browser, "request-page.png")
 
-    assert "Recorded: Reached" in browser.find_element(By.CLASS_NAME, "flash").text
+    browser.get(f"{server}/dashboard/#r-{request_id}")
+    card = browser.find_element(By.ID, f"r-{request_id}")
+    card.find_element(By.CSS_SELECTOR, "input[value=no_answer]").click()
+    day = tomorrow(clock(), settings.office_hours.zone)
+    for field, value in (("due_day", day), ("due_time", "10:00")):
+        element = card.find_element(By.NAME, field)
+        browser.execute_script("arguments[0].value = arguments[1]", element, value)
+    submit(browser, card.find_element(By.XPATH, ".//button[text()='Record outcome']"))
+    assert "It comes back to the queue at" in browser.find_element(By.CLASS_NAME, "flash").text
     assert not browser.find_elements(By.ID, f"r-{request_id}")
-    browser.save_screenshot(str(tmp_path / "recorded.png"))
-    closed = queue.get(request_id)
-    assert closed.status is Status.CLOSED and closed.outcome == "reached"
-    assert closed.note == "Talked it through; will ask for records."
+    assert browser.title == "(1) Queue · Hotline"
+    browser.save_screenshot(str(tmp_path / "scheduled.png"))
+
+    clock.now = office_moment(day, "10:00", settings.office_hours.zone)
+    log_in(browser, server, "alice", PASSWORD)  # the next morning: yesterday's session is over
+    first = browser.find_elements(By.CSS_SELECTOR, "section.card")[0]
+    assert first.get_attribute("id") == f"r-{request_id}" and "Due" in first.text
+    assert browser.find_element(By.ID, f"r-{other}")
+    held = queue.get(request_id)
+    assert (held.status, held.attempts, held.outcome) == (Status.OPEN, 1, "no_answer")
+    when = datetime.fromtimestamp(held.due_at, UTC).astimezone(settings.office_hours.zone)
+    assert f"{when:%H:%M}" == "10:00"
+
+
+def screenshot(browser: WebDriver, name: str) -> None:
+    """With HOTLINE_SCREENSHOTS=<folder>, keep a screenshot there (docs/ has the README's)."""
+    if folder := os.environ.get("HOTLINE_SCREENSHOTS"):
+        browser.save_screenshot(str(Path(folder) / name))
 
 
 def enrol(connection: redis.Redis, username: str) -> pyotp.TOTP:
@@ -173,13 +155,7 @@ def test_two_factors_a_refused_page_and_a_disabled_account_logged_out_at_once(
     staff.add("sam", PASSWORD, "+13125550112", name="Sam Ortiz", role=Role.SUPERVISOR)
     alice, sam = enrol(connection, "alice"), enrol(connection, "sam")
 
-    browser.get(f"{server}/dashboard/login")
-    browser.find_element(By.NAME, "username").send_keys("alice")
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
-    assert browser.current_url.endswith("/dashboard/login/code")
-    browser.find_element(By.NAME, "code").send_keys(next_code(alice))
-    submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    log_in(browser, server, "alice", PASSWORD, next_code(alice))
     assert browser.current_url.endswith("/dashboard/")
     assert "Alice Ng" in browser.find_element(By.TAG_NAME, "header").text
 
@@ -196,3 +172,28 @@ def test_two_factors_a_refused_page_and_a_disabled_account_logged_out_at_once(
     browser.get(f"{server}/dashboard/")
     assert "/dashboard/login" in browser.current_url
     assert "You were logged out" in browser.find_element(By.TAG_NAME, "main").text
+
+
+def test_the_queue_updates_itself_but_never_under_the_pointer(
+    server: str,
+    desktop: WebDriver,
+    settings: Settings,
+    staff: StaffDirectory,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(dashboard_requests, "REFRESH_SECONDS", 1)
+    queue = CallbackQueue(redis.Redis.from_url(settings.redis_url))
+    first = queue.file("a", callback_request("+12025550101", clock() - 600)).id
+    log_in(desktop, server, "alice", PASSWORD)
+    assert desktop.title == "(1) Queue · Hotline"
+    ActionChains(desktop).move_to_element(desktop.find_element(By.ID, f"r-{first}")).perform()
+    urgent = queue.file("b", callback_request("+12025550102", clock(), urgent=True)).id
+    status = desktop.find_element(By.ID, "queue-status")
+    WebDriverWait(desktop, 10).until(lambda b: "waiting until the pointer leaves" in status.text)
+    assert not desktop.find_elements(By.ID, f"r-{urgent}")  # nothing moved under the pointer
+    ActionChains(desktop).move_to_element(desktop.find_element(By.TAG_NAME, "h1")).perform()
+    WebDriverWait(desktop, 10).until(lambda b: b.title == "(2) Queue · Hotline")
+    cards = desktop.find_elements(By.CSS_SELECTOR, "section.card")
+    assert [c.get_attribute("id") for c in cards] == [f"r-{urgent}", f"r-{first}"]
+    assert desktop.find_element(By.ID, "queue-heading").text == "Call backs waiting: 2"

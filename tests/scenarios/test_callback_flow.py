@@ -19,10 +19,13 @@ from hotline.web.app import create_app
 from tests.support import Phone, fictional, run_jobs, transport, worker_env
 
 
-def ask_by_text(phone: Phone, window: str = "1", voicemail: str = "1") -> list[str]:
+def ask_by_text(
+    phone: Phone, window: str = "1", voicemail: str = "1", contact: str = "2", treatment: str = "3"
+) -> list[str]:
     """Read a part, then ask for a call back: the replies along the way."""
     return [*phone.text("SECOND"), *phone.text("2"), *phone.text("MENU"), *phone.text("6"),
-            *phone.text(window), *phone.text(voicemail)]  # fmt: skip
+            *phone.text(window), *phone.text(voicemail), *phone.text(contact),
+            *phone.text(treatment)]  # fmt: skip
 
 
 def queue_of(settings) -> CallbackQueue:
@@ -43,6 +46,7 @@ def test_a_texter_asks_and_gets_one_request_and_one_honest_confirmation(settings
         True,
         False,
     )
+    assert (request.mention, request.first_name, request.treatment_soon) == ("discreet", "", False)
     texts = twilio.sent("message")
     [confirmation] = [t for t in texts if t.get("To") == "+13035550101"]
     body = confirmation.get("Body")
@@ -59,10 +63,8 @@ def test_asking_again_updates_the_open_request(settings, twilio) -> None:
     phone = Phone(create_app(settings).test_client(), "+13035550102")
     ask_by_text(phone, window="1")
     run_jobs(settings)
-    phone.text("MENU")
-    phone.text("6")
-    phone.text("3")
-    phone.text("2")
+    for body in ("MENU", "6", "3", "2", "2", "3"):
+        phone.text(body)
     run_jobs(settings)
     [request] = queue_of(settings).waiting(time.time())
     assert (request.window, request.voicemail) == ("evening", False)
@@ -76,14 +78,28 @@ def test_a_caller_asks_for_a_call_to_another_number(settings, twilio) -> None:
     assert "enter the 10 digit phone number" in call.press("5").text
     assert "OK, we will call 3 0 3, 5 5 5, 0 1 9 9" in call.press("3035550199").text
     call.press("2")
-    assert "call back request is in" in call.press("2").text
+    assert "someone else answers" in call.press("2").text
+    assert "two weeks" in call.press("2").text
+    assert "call back request is in" in call.press("1").text
     run_jobs(settings)
     [request] = queue_of(settings).waiting(time.time())
     assert (request.number, request.channel, request.window, request.voicemail) == (
         "+13035550199", "voice", "afternoon", False,
     )  # fmt: skip
+    assert (request.mention, request.treatment_soon) == ("discreet", True)
     [confirmation] = [t for t in twilio.sent("message") if t.get("To") == "+13035550103"]
     assert "303-555-0199" in confirmation.get("Body")
+
+
+def test_a_texter_may_give_a_first_name_and_say_treatment_starts_soon(settings) -> None:
+    phone = Phone(create_app(settings).test_client(), "+13035550109")
+    replies = ask_by_text(phone, contact="1. Ana María", treatment="1")
+    assert "Last question" in replies[-2] and "Your call back request is in" in replies[-1]
+    run_jobs(settings)
+    [request] = queue_of(settings).waiting(time.time())
+    assert (request.mention, request.first_name, request.treatment_soon) == (
+        "cancercare", "Ana María", True,
+    )  # fmt: skip
 
 
 def test_a_job_run_twice_files_once_and_confirms_once(settings, twilio, redis_url: str) -> None:

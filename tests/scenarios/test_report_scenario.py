@@ -102,7 +102,8 @@ def test_every_figure_of_the_report_is_what_was_sent(
 
     # A reads "find a doctor" to its end and asks for a call back; B gives up in Spanish.
     assert (
-        "call back request is in" in mix.texts(A, "SECOND", "2", "MORE", "MENU", "6", "1", "1")[-1]
+        "call back request is in"
+        in mix.texts(A, "SECOND", "2", "MORE", "MENU", "6", "1", "1", "1", "3")[-1]
     )
     run_jobs(quiet)
     mix.texts(B, "SEGUNDA", "3")
@@ -115,7 +116,7 @@ def test_every_figure_of_the_report_is_what_was_sent(
     run_jobs(quiet)
     # E calls, goes on in Spanish, reads a part and asks for a call back; Twilio refuses the
     # confirmation (21211). A calls and hangs up at the greeting.
-    assert "pedido de llamada" in mix.call(E, "9", "2", "0", "6", "2", "1").text
+    assert "pedido de llamada" in mix.call(E, "9", "2", "0", "6", "2", "1", "1", "3").text
     twilio.fail_next(400, 21211)
     run_jobs(quiet)
     mix.call(A)

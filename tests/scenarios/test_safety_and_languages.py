@@ -75,7 +75,7 @@ def test_a_spanish_texter_in_crisis_gets_it_in_spanish(flows) -> None:
 def test_urgent_files_a_request_that_jumps_the_queue(settings, twilio) -> None:
     client = create_app(settings).test_client()
     calm = Phone(client, "+13055550101")
-    for body in ("SECOND", "6", "1", "1"):
+    for body in ("SECOND", "6", "1", "1", "2", "3"):
         calm.text(body)
     anxious = Phone(client, "+13055550102")
     anxious.text("SECOND")

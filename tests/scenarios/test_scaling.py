@@ -164,7 +164,7 @@ def test_two_web_and_two_worker_processes_lose_and_double_nothing(
         ]
 
         def ask(texter: Texter) -> None:
-            for body in ("SECOND", "6", "2", "1"):
+            for body in ("SECOND", "6", "2", "1", "2", "3"):
                 texter.text(body)
 
         threads = [threading.Thread(target=ask, args=(t,)) for t in texters]

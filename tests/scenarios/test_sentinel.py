@@ -176,7 +176,7 @@ def describe(servers: SentinelRedis) -> str:
 
 
 def ask_for_a_call_back(phone: Phone, apology: str, patience: float = 0.0) -> int:
-    """Text SECOND, 6, 1, 1 (a call back in the morning, a voice message is fine).
+    """Text SECOND, 6, 1, 1, 2, 3 (a call back in the morning, a voice message is fine, discreetly).
 
     With `patience`, a person who gets the apology, or finds the conversation started over
     (its steps went to a master that a failover then deposed), starts again from SECOND, for up
@@ -184,7 +184,7 @@ def ask_for_a_call_back(phone: Phone, apology: str, patience: float = 0.0) -> in
     """
     deadline, again = time.monotonic() + patience, 0
     while True:
-        replies = [phone.text(body) for body in ("SECOND", "6", "1", "1")]
+        replies = [phone.text(body) for body in ("SECOND", "6", "1", "1", "2", "3")]
         if "Your call back request is in" in replies[-1][-1]:
             return again
         assert time.monotonic() < deadline, f"no request filed within {patience:.0f}s: {replies}"

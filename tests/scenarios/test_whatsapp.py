@@ -55,7 +55,7 @@ def test_the_profile_name_is_never_stored_or_logged(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     _, whatsapp = phones(create_app(settings))
-    for body in ("SECOND", "6", "1", "1"):
+    for body in ("SECOND", "6", "1", "1", "1", "3"):
         whatsapp.text(body)
     run_jobs(settings)
     r = redis.Redis.from_url(redis_url)
@@ -68,7 +68,7 @@ def test_the_profile_name_is_never_stored_or_logged(
 
 def test_a_call_back_asked_on_whatsapp_is_confirmed_on_whatsapp(settings, twilio) -> None:
     _, whatsapp = phones(create_app(settings))
-    for body in ("SECOND", "6", "4", "2"):
+    for body in ("SECOND", "6", "4", "2", "1", "3"):
         whatsapp.text(body)
     run_jobs(settings)
     [confirmation] = [m for m in twilio.sent("message") if m.get("To") == f"whatsapp:{NUMBER}"]
@@ -96,7 +96,7 @@ def test_a_message_started_past_24_hours_is_a_template_or_not_sent_and_counted(
     settings = replace(settings, whatsapp_templates=(TEMPLATE,) if configured else ())
     app = create_app(settings)
     _, whatsapp = phones(app)
-    for body in ("SECOND", "6", "4", "2"):
+    for body in ("SECOND", "6", "4", "2", "1", "3"):
         whatsapp.text(body)
     run_jobs(settings)
     h = resources_of(app)
@@ -117,9 +117,9 @@ def test_a_message_started_past_24_hours_is_a_template_or_not_sent_and_counted(
 def test_the_same_number_is_the_same_person_for_requests(settings) -> None:
     app = create_app(settings)
     sms, whatsapp = phones(app)
-    for body in ("SECOND", "6", "1", "1"):
+    for body in ("SECOND", "6", "1", "1", "1", "3"):
         sms.text(body)
-    for body in ("MENU", "6", "3", "2"):
+    for body in ("MENU", "6", "3", "2", "1", "3"):
         whatsapp.text(body)
     run_jobs(settings)
     [request] = resources_of(app).callbacks.waiting(time.time())  # one open request, updated

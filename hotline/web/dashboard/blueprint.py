@@ -7,8 +7,8 @@ from datetime import datetime
 from flask import Blueprint, Flask, Response, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
-from flows import phones
-from hotline.display import age, clock_in, last_four
+from hotline.display import age, clock_in, day_and_clock, day_month, last_four, ordinal, phone
+from hotline.display import tomorrow as tomorrow_in
 from hotline.permissions import Permission, allows
 from hotline.settings import Settings
 from hotline.stores.audit import Actor
@@ -18,17 +18,26 @@ from hotline.web.dashboard.labels import CHANNELS, OUTCOMES, languages, windows
 from hotline.web.dashboard.labels import topic as topic_label
 from hotline.web.resources import hotline
 
-bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates")
+bp = Blueprint(
+    "dashboard",
+    __name__,
+    url_prefix="/dashboard",
+    template_folder="templates",
+    static_folder="static",
+)
 
 # Views a visitor may reach: logging in, and its second step (which checks its own stage).
-PUBLIC = frozenset({"dashboard.login", "dashboard.second_factor", "dashboard.enrol"})
+PUBLIC = frozenset(
+    {"dashboard.login", "dashboard.second_factor", "dashboard.enrol", "dashboard.static"}
+)
 HSTS = "max-age=31536000; includeSubDomains"
-# Inline styles only, no scripts, nothing from elsewhere; forms post back here alone.
+# Inline styles only; our own script files only, fetching only from here; nothing from
+# elsewhere; forms post back here alone.
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
@@ -90,13 +99,26 @@ def client_address() -> str:
 
 bp.add_app_template_filter(age, "age")
 bp.add_app_template_filter(last_four, "last_four")
-bp.add_app_template_filter(phones.display, "phone")
+bp.add_app_template_filter(phone, "phone")
+bp.add_app_template_filter(ordinal, "ordinal")
+
+
+@bp.app_template_filter("day")
+def day(moment: float) -> str:
+    """A day in the office's time zone: '12 Nov'."""
+    return day_month(moment, hotline().settings.office_hours.zone)
 
 
 @bp.app_template_filter("clock")
 def clock(moment: float | datetime | None) -> str:
     """A time in the office's time zone, e.g. 'Tue 14:05'."""
     return clock_in(moment, hotline().settings.office_hours.zone)
+
+
+@bp.app_template_filter("when")
+def when(moment: float) -> str:
+    """A moment with its date, in the office's time zone: 'Tue 8 Dec 15:00'."""
+    return day_and_clock(moment, hotline().settings.office_hours.zone)
 
 
 @bp.app_template_filter("topic")
@@ -116,4 +138,5 @@ def page_globals() -> dict[str, object]:
         "windows": windows(hotline().flows),
         "channels": CHANNELS,
         "outcomes": OUTCOMES,
+        "tomorrow": lambda: tomorrow_in(hotline().clock(), hotline().settings.office_hours.zone),
     }

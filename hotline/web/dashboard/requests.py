@@ -6,12 +6,13 @@ Every action leaves one audit entry (a claim also because it shows the whole num
 from __future__ import annotations
 
 import logging
-import time
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from flows import phones
+from hotline.call_script import call_script, contact_rules
+from hotline.display import office_iso, office_moment
 from hotline.outbound import outbox
 from hotline.outbound.twilio_rest import OptedOut, Rejected, TryLater
 from hotline.permissions import Permission
@@ -22,8 +23,9 @@ from hotline.stores.callbacks import (
     NotYours,
     UnknownRequest,
 )
+from hotline.stores.queue_page import Filters
 from hotline.web import twiml
-from hotline.web.dashboard.blueprint import actor, bp, clock
+from hotline.web.dashboard.blueprint import actor, bp, clock, when
 from hotline.web.dashboard.failed import failed_count
 from hotline.web.dashboard.labels import recorded
 from hotline.web.dashboard.roles import needs
@@ -31,23 +33,50 @@ from hotline.web.resources import hotline
 
 log = logging.getLogger(__name__)
 BRIDGE_GREETING = "Hotline call back. Connecting you now."
-REFRESH_SECONDS = 60  # the queue reloads itself this often (not counted as activity)
+REFRESH_SECONDS = 20  # the queue's script fetches it this often (not counted as activity)
+NO_SCRIPT_REFRESH_SECONDS = 60  # without the script, the page reloads itself this often
 
 
 @bp.get("/")
 @needs(Permission.QUEUE)
 def queue() -> str:
-    """The callback queue: urgent first, then oldest first; ones to retry later at the end."""
+    """The queue: urgent, treatment soon, scheduled ones now due, then oldest; 50 a page.
+
+    `?part=list` is the list alone, for the page's own script to swap in.
+    """
     h = hotline()
-    now = time.time()
+    now = h.clock()
+    shown = language_choice()
+    mine = frozenset(g.staff.languages)
+    langs = mine if shown == "mine" else frozenset({shown}) if shown else frozenset()
+    filters = Filters(langs, request.args.get("q", "")[:40], request.args.get("later") == "1")
+    page = h.queue_view.page(now, _number(request.args.get("page", "")), filters)
     return render_template(
-        "queue.html",
-        requests=h.callbacks.waiting(now),
+        "_queue_cards.html" if request.args.get("part") == "list" else "queue.html",
+        q=page,
+        filters=filters,
+        shown=shown,
         now=now,
         max_attempts=h.callbacks.max_attempts,
         failed_count=failed_count(),
         refresh_seconds=REFRESH_SECONDS,
+        no_script_refresh_seconds=NO_SCRIPT_REFRESH_SECONDS,
+        asked={k: v for k, v in request.args.items() if k in ("q", "lang", "later")},
+        rules=contact_rules,
+        script=lambda r: call_script(r, g.staff.name.split()[0]),
     )
+
+
+def language_choice() -> str:
+    """The language filter asked for: '' (all), 'mine' (the account's languages) or a code."""
+    shown = request.args.get("lang", "")
+    if shown == "mine" and not g.staff.languages:
+        return ""
+    return shown if shown in ("", "mine") or shown in hotline().flows else ""
+
+
+def _number(raw: str) -> int:
+    return int(raw) if raw.isdigit() else 1
 
 
 @bp.post("/requests/<request_id>/claim")
@@ -56,7 +85,7 @@ def claim(request_id: str) -> ResponseReturnValue:
     """Take a request: exactly one of two colleagues clicking at once gets it."""
     user = g.staff.username
     try:
-        hotline().callbacks.claim(request_id, user, time.time())
+        hotline().callbacks.claim(request_id, user, hotline().clock())
     except AlreadyClaimed:
         flash("A colleague has just claimed that request.", "error")
     except UnknownRequest:
@@ -75,7 +104,7 @@ def release(request_id: str) -> ResponseReturnValue:
     """Put a claimed request back in the queue untouched."""
     user = g.staff.username
     try:
-        hotline().callbacks.release(request_id, user, time.time())
+        hotline().callbacks.release(request_id, user, hotline().clock())
     except (NotYours, UnknownRequest):
         flash("That request is not yours to release.", "error")
     else:
@@ -97,7 +126,7 @@ def call(request_id: str) -> ResponseReturnValue:
         return back
     try:
         # Claiming again renews the lease, and proves nobody else holds it.
-        held = h.callbacks.claim(request_id, user, time.time())
+        held = h.callbacks.claim(request_id, user, hotline().clock())
     except AlreadyClaimed:
         flash("A colleague holds that request.", "error")
         return back
@@ -108,6 +137,7 @@ def call(request_id: str) -> ResponseReturnValue:
         flash(f"The hotline does not call this number: it is {why}. Record it as a wrong number.",
               "error")  # fmt: skip
         return back
+    outbox.heads_up(h, held)  # the person's phone is told before it rings, if it may be
     bridge = twiml.connect(held.number, h.settings.twilio_phone_number, text=BRIDGE_GREETING)
     try:
         h.twilio.call(to=g.staff.phone, twiml=bridge)
@@ -127,7 +157,8 @@ def call(request_id: str) -> ResponseReturnValue:
 @bp.post("/requests/<request_id>/outcome")
 @needs(Permission.QUEUE)
 def outcome(request_id: str) -> ResponseReturnValue:
-    """Record how the call went; the outbox sends the closing text when one is due."""
+    """Record how the call went (after no answer, maybe when to call back); the outbox sends the
+    closing text when one is due."""
     h = hotline()
     user = g.staff.username
     try:
@@ -135,8 +166,12 @@ def outcome(request_id: str) -> ResponseReturnValue:
     except ValueError:
         abort(400, "Choose how the call went.")
     note = request.form.get("note", "").strip()
+    now = h.clock()
+    due = due_time(now) if result is CallbackOutcome.NO_ANSWER else 0.0
+    if due is None:
+        return redirect(url_for("dashboard.queue", _anchor=f"r-{request_id}"))
     try:
-        closed = h.callbacks.close(request_id, user, result, note, time.time())
+        closed = h.callbacks.close(request_id, user, result, note, now, due)
     except NotYours:
         flash("A colleague holds that request now.", "error")
         return redirect(url_for("dashboard.queue"))
@@ -147,6 +182,31 @@ def outcome(request_id: str) -> ResponseReturnValue:
     h.audit.record(Action.OUTCOME, actor(), request=request_id, detail=result.value)
     if note:
         h.audit.record(Action.NOTE, actor(), request=request_id)
+    if due and closed.due_at == due:  # not after the last attempt, which closes it
+        h.audit.record(Action.SCHEDULE, actor(), request=request_id, detail=iso(due))
     log.info("dashboard: %s recorded %s for call back %s", user, result, request_id)
-    flash(recorded(closed, h.callbacks.max_attempts, clock(closed.not_before)), "ok")
+    back_at = when(due) if due else clock(closed.not_before)
+    flash(recorded(closed, h.callbacks.max_attempts, back_at), "ok")
     return redirect(url_for("dashboard.queue"))
+
+
+def due_time(now: float) -> float | None:
+    """The call-back time the form gives (`due_day`, `due_time`, in the office's time zone): 0.0
+    for none, None (with a message flashed) if it is not a time to come."""
+    day, at = request.form.get("due_day", "").strip(), request.form.get("due_time", "").strip()
+    if not day and not at:
+        return 0.0
+    try:
+        due = office_moment(day, at or "09:00", hotline().settings.office_hours.zone)
+    except ValueError:
+        flash("Give the call-back day as a date and the time as HH:MM.", "error")
+        return None
+    if due <= now:
+        flash("Choose a call-back time that is still to come.", "error")
+        return None
+    return due
+
+
+def iso(moment: float) -> str:
+    """A due time for the audit trail, in the office's time zone."""
+    return office_iso(moment, hotline().settings.office_hours.zone)

@@ -74,6 +74,20 @@ def staff_role(username: str) -> ResponseReturnValue:
     return redirect(url_for("dashboard.staff_list"))
 
 
+@bp.post("/staff/<username>/languages")
+@needs(Permission.MANAGE_SOCIAL_WORKERS)
+def staff_languages(username: str) -> ResponseReturnValue:
+    """Record the languages someone speaks."""
+    try:
+        chosen = request.form.getlist("languages")
+        accounts.set_languages(hotline(), actor(), g.staff.role, username, chosen)
+    except StaffError as exc:
+        flash(f"Not changed: {exc}.", "error")
+    else:
+        flash(f"{username}: languages recorded.", "ok")
+    return redirect(url_for("dashboard.staff_list"))
+
+
 @bp.post("/staff/<username>/password")
 @needs(Permission.MANAGE_SOCIAL_WORKERS)
 def staff_password(username: str) -> ResponseReturnValue:

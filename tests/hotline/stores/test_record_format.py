@@ -69,7 +69,7 @@ def first_format(record: Record) -> str:
 def test_a_record_carries_its_format_and_reads_back_the_same() -> None:
     record = Record(FULL, ("SMabc123", "x"), State("es", "callback", 0, 6, 0), (1_700_000_000, 2))
     raw = record.encode()
-    assert json.loads(raw)[0] == FORMAT == 3
+    assert json.loads(raw)[0] == FORMAT == 4
     assert Record.decode(raw, True, "pending") == record
     assert Record.decode(raw, False, "pending").state == replace(FULL, opted_out=False)
 
@@ -92,6 +92,17 @@ def test_a_record_of_the_second_format_is_read_as_it_was_meant() -> None:
 
 FORMS = [CallbackForm(w, v, n) for w in (None, *Window) for v in (None, True, False)
          for n in ("", "+13035550199")]  # fmt: skip
+CONTACT_FORMS = [CallbackForm(Window.ANY, None, "", say, name, soon) for say in (None, True, False)
+                 for name in ("", "Ana María") for soon in (None, True, False)]  # fmt: skip
+
+
+@pytest.mark.parametrize("form", CONTACT_FORMS, ids=repr)
+def test_the_contact_and_treatment_answers_read_back_the_same(form: CallbackForm) -> None:
+    """Appended at the end of a state, they leave older records readable as they were."""
+    state = State("en", "callback_treatment", 0, 9, 1, False, "find", form)
+    for before in (None, state, State("en", "callback", 0, 8)):
+        record = Record(state, ("a",), before, (5, 1))
+        assert Record.decode(record.encode(), False) == record
 
 
 @pytest.mark.parametrize("form", FORMS, ids=repr)
@@ -134,7 +145,7 @@ def test_a_typical_record_is_no_longer_than_in_the_first_format() -> None:
 @pytest.mark.parametrize(
     "raw",
     ['{"s":["en","main",0,1,0,0],"i":["SM1"]}', "[]", "null", "5", '"text"', "not json",
-     '[4,["en","main",0,1,0],[],null,0,0]', '[2,["en","main"],[],null,0,0]',
+     '[5,["en","main",0,1,0],[],null,0,0]', '[2,["en","main"],[],null,0,0]',
      '[3,["en","main",0,1,0,0,"t",null,null,"",null,null,null,"","x"],[],null,0,0]',
      '[2,["en","main","x",1,0],[],null,0,0]', '[2,["en","main",0,1,0,0,"t","noon"],[],null,0,0]',
      '[["en","main",0,1,0,0,{"window":"noon"}],[],null,0,0]', '[["en","main",0,1,0,0],[],null,0]'],
@@ -157,8 +168,15 @@ def test_a_conversation_saved_by_the_previous_version_goes_on(
     answers = {"topic": "find", "window": "evening"}
     state = ["en", "callback_voicemail", 0, 5, 0, 0, answers]
     r.set(key, json.dumps([state, ["x"], ["en", "callback", 0, 4, 0, 0, 1], 0, 0]), ex=3600)
-    assert "Your call back request is in" in phone.text("2")[0]
+    assert "If someone else answers" in phone.text("2")[0]  # the form's new questions follow
+    assert "Last question" in phone.text("2 Ana")[0]
+    assert "Your call back request is in" in phone.text("3")[0]
     run_jobs(settings)
     [request] = CallbackQueue(r).waiting(time.time())
     assert (request.topic, request.window, request.voicemail) == ("find", "evening", False)
+    assert (request.mention, request.first_name, request.treatment_soon) == (
+        "discreet",
+        "Ana",
+        False,
+    )
     assert json.loads(r.get(key))[0] == FORMAT

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import time
 from collections.abc import Callable
 
 import pyotp
@@ -18,6 +17,7 @@ from hotline.stores.staff import Role, StaffDirectory
 from hotline.stores.two_factor import TwoFactor
 from hotline.web.app import create_app
 from hotline.wiring import Hotline
+from tests.support import Clock
 
 PASSWORD = "correct horse battery"
 PHONES = {
@@ -26,19 +26,6 @@ PHONES = {
     "sam": "+13125550113",
     "ada": "+13125550114",
 }
-
-
-class Clock:
-    """The time staff sessions, codes, throttling and the audit trail go by; a test moves it."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class Staffer:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pyotp
 import pytest
 
+from hotline.display import tomorrow
 from hotline.outbound import outbox
 from hotline.stores.audit import AuditEntry
 from hotline.wiring import Hotline
@@ -59,7 +60,17 @@ def test_every_action_leaves_exactly_one_entry_and_no_number(
         ("call", lambda: alice.post(f"{base}/call"), request_id),
         ("release", lambda: alice.post(f"{base}/release"), request_id),
         ("handover", lambda: sam.post(f"{base}/reassign", to="alice"), request_id),
+        ("note", lambda: alice.post(f"{base}/notes", note="Rang twice."), request_id),
         ("outcome", lambda: alice.post(f"{base}/outcome", outcome="no_answer"), request_id),
+        (
+            "schedule",
+            lambda: sam.post(
+                f"{base}/schedule",
+                due_day=tomorrow(clock(), h.settings.office_hours.zone),
+                due_time="10:00",
+            ),
+            request_id,
+        ),
         ("sign_out", lambda: alice.post("/dashboard/logout"), ""),
         (
             "staff_add",
@@ -70,6 +81,11 @@ def test_every_action_leaves_exactly_one_entry_and_no_number(
                 role="social_worker",
                 password=PASSWORD,
             ),
+            "",
+        ),
+        (
+            "staff_languages",
+            lambda: sam.post("/dashboard/staff/carol/languages", languages="es"),
             "",
         ),
         ("staff_disable", lambda: sam.post("/dashboard/staff/carol/disable"), ""),

@@ -440,7 +440,7 @@ def test_nothing_the_dashboard_logs_holds_a_number(
     request_id = file_request(queue, PERSON, time.time())
     assert PERSON not in alice.page()
     alice.post(f"/dashboard/requests/{request_id}/claim")
-    assert f'href="tel:{PERSON}">202-555-0101<' in alice.page()  # as people write it
+    assert f'href="tel:{PERSON}">(202) 555-0101<' in alice.page()  # as people write it
     alice.post(f"/dashboard/requests/{request_id}/call")
     twilio.fail_next(500)
     alice.post(f"/dashboard/requests/{request_id}/call")

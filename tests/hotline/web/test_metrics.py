@@ -71,7 +71,7 @@ def test_the_scrape_parses_and_counts_what_happened(
     sms = ("hotline_webhook_seconds_count", (("route", "/twilio/sms"),))
     ok = ("hotline_responses_total", (("route", "/twilio/sms"), ("status", "200")))
     phone = Phone(client, fictional(1, 415))
-    for body in ("SECOND", "6", "1", "1"):
+    for body in ("SECOND", "6", "1", "1", "1", "3"):
         phone.text(body)
     urgent = Phone(client, fictional(2, 415))
     urgent.text("I want to end my life")
@@ -82,8 +82,8 @@ def test_the_scrape_parses_and_counts_what_happened(
     time.sleep(1.5)  # the oldest request's age in whole seconds
 
     after = scrape(client)
-    assert after[sms] - before.get(sms, 0) == 7  # the forged one is timed too
-    assert after[ok] - before.get(ok, 0) == 6
+    assert after[sms] - before.get(sms, 0) == 9  # the forged one is timed too
+    assert after[ok] - before.get(ok, 0) == 8
     forbidden = ("hotline_responses_total", (("route", "/twilio/sms"), ("status", "403")))
     assert after[forbidden] - before.get(forbidden, 0) == 1
     assert (
@@ -109,7 +109,7 @@ def test_texts_held_back_by_the_budget_are_counted(
     tight = dataclasses.replace(settings, metrics_token=TOKEN, texts_per_hour=0)
     client = create_app(tight).test_client()
     phone = Phone(client, fictional(4, 415))
-    for body in ("SECOND", "6", "1", "1"):
+    for body in ("SECOND", "6", "1", "1", "1", "3"):
         phone.text(body)
     run_jobs(tight)
     held = scrape(client)

@@ -82,13 +82,15 @@ def test_a_withheld_caller_is_asked_for_a_number_and_an_abroad_one_is_refused(
     caller.dial_in()
     if lang == "es":
         caller.press("9")
-    for key in ("6", "1", "2"):  # a call back, mornings, no voicemail: then a number is asked for
+    # A call back, mornings, no voicemail, discreetly, treatment skipped: then a number is asked for.
+    for key in ("6", "1", "2", "2", "3"):
         heard = caller.press(key)
     assert flow.nodes[NUMBER_NODE].voice[0] in heard.text
     assert caller.press("011442079460123").prompts[0] == flow.text("number_abroad")
     caller.press("2125550123")
-    caller.press("1")  # mornings, again
-    caller.press("2")  # no voicemail: filed
+    for key in ("1", "2", "2"):  # mornings, no voicemail, discreetly, again
+        caller.press(key)
+    caller.press("3")  # treatment skipped: filed
     assert filed(settings) == 1
     [request] = CallbackQueue(redis.Redis.from_url(settings.redis_url)).waiting(0)
     assert (request.number, request.text_to) == ("+12125550123", "")
@@ -101,7 +103,7 @@ def test_a_texter_abroad_may_ask_but_is_texted_no_confirmation(
 ) -> None:
     """Replies go to whoever wrote; a text the hotline starts (a confirmation) does not go abroad."""
     phone = Phone(create_app(settings).test_client(), "+442079460123")
-    for body in ("SECOND", "6", "5", "212-555-0123", "1", "2"):
+    for body in ("SECOND", "6", "5", "212-555-0123", "1", "2", "2", "3"):
         phone.text(body)
     assert filed(settings) == 1
     assert [m.get("To") for m in twilio.sent("message")] == list(settings.staff_alert_numbers)
