@@ -62,13 +62,17 @@ class ReportCounters:
         self._writing = threading.Lock()  # one flush at a time, a flush_all() waits for it
         self._flusher: threading.Thread | None = None
         self._pid = os.getpid()
+        self._today = (0, "")  # the second it was worked out in, and the day: once a second
         _LIVE.add(self)
 
     def day(self, at: float | None = None) -> str:
         """The office's date at `at` (now by default), as YYYY-MM-DD."""
-        return (
-            datetime.fromtimestamp(time.time() if at is None else at, self.zone).date().isoformat()
-        )
+        if at is not None:
+            return datetime.fromtimestamp(at, self.zone).date().isoformat()
+        now = int(time.time())
+        if self._today[0] != now:
+            self._today = (now, datetime.fromtimestamp(now, self.zone).date().isoformat())
+        return self._today[1]
 
     def record(self, tally: Tally, at: float | None = None) -> None:
         """Write `tally` now, in one round trip."""

@@ -12,6 +12,7 @@ import hmac
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import cache
 
 import redis
 from flask import Blueprint, Flask, Response, abort, g, request
@@ -163,6 +164,17 @@ def _start_clock() -> None:
 def _observe(response: Response) -> Response:
     route = request.url_rule.rule if request.url_rule else "unmatched"
     if route.startswith("/twilio/") and "metrics_started" in g:
-        WEBHOOK_SECONDS.labels(route).observe(time.perf_counter() - g.metrics_started)
-    RESPONSES.labels(route, str(response.status_code)).inc()
+        _timer(route).observe(time.perf_counter() - g.metrics_started)
+    _responses(route, response.status_code).inc()
     return response
+
+
+# Routes and statuses are few: each labelled series is looked up once, not on every request.
+@cache
+def _timer(route: str) -> Histogram:
+    return WEBHOOK_SECONDS.labels(route)
+
+
+@cache
+def _responses(route: str, status: int) -> Counter:
+    return RESPONSES.labels(route, str(status))

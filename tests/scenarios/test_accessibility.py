@@ -83,7 +83,13 @@ def test_every_dashboard_page_meets_wcag_21_aa(
     submit(browser, browser.find_element(By.XPATH, "//button[text()='Log out']"))
 
     log_in(browser, server, "sam", PASSWORD, sam.at(clock() + 30))
-    for name, path in (("failed jobs", "failed"), ("staff", "staff"), ("audit", "audit")):
+    pages = (
+        ("failed jobs", "failed"),
+        ("staff", "staff"),
+        ("audit", "audit"),
+        ("reports", "reports"),
+    )
+    for name, path in pages:
         browser.get(f"{server}/dashboard/{path}")
         found[name] = violations(browser)
     assert found == {name: [] for name in found}

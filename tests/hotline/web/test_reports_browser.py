@@ -29,6 +29,7 @@ from hotline.stores.staff import Role, StaffDirectory
 from hotline.stores.two_factor import TwoFactor
 from hotline.web.app import create_app
 from hotline.web.resources import resources_of
+from tests.scenarios.chromium import submit
 from tests.support import PASSWORD
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
@@ -125,10 +126,10 @@ def log_in(browser: WebDriver, server: str, username: str, totp: pyotp.TOTP | No
     browser.get(f"{server}/dashboard/login")
     browser.find_element(By.NAME, "username").send_keys(username)
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
     if totp is not None:
         browser.find_element(By.NAME, "code").send_keys(totp.at(time.time() + 30))
-        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
     browser.find_element(By.LINK_TEXT, "Queue")
 
 
@@ -136,7 +137,7 @@ def test_a_supervisor_sees_the_reports_page_and_axe_finds_nothing(
     sue: pyotp.TOTP, server: str, browser: WebDriver
 ) -> None:
     log_in(browser, server, "sue", sue)
-    browser.find_element(By.LINK_TEXT, "Reports").click()
+    submit(browser, browser.find_element(By.LINK_TEXT, "Reports"))
     assert browser.find_element(By.TAG_NAME, "h1").text == "Reports"
     charts = browser.find_elements(By.CSS_SELECTOR, "figure svg[role=img]")
     assert [c.get_attribute("aria-label") for c in charts] == [
