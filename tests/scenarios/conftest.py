@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,9 +26,24 @@ PHONE_SIZE = (412, 1500)  # a common phone's width; tall, so one screenshot show
 DESKTOP_SIZE = (1280, 1000)
 
 
+class RunningClock(Clock):
+    """A clock that runs with real time (second factors, sessions) from where a test sets it."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    @property  # type: ignore[override]
+    def now(self) -> float:
+        return time.time() + self.offset
+
+    @now.setter
+    def now(self, moment: float) -> None:
+        self.offset = moment - time.time()
+
+
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return RunningClock()
 
 
 @pytest.fixture
