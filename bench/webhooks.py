@@ -14,7 +14,14 @@ HOTLINE_NUMBER = "+15005550006"
 
 SMS_SCRIPT = ["SECOND", "1", "MORE", "MORE", "MENU", "2", "MORE", "MENU", "3", "MORE"]
 VOICE_KEYS = ["1", "*", "0", "2", "*", "0", "3", "0", "4"]
-CALLBACK_SCRIPT = ["SECOND", "6", "1", "1"]
+CALLBACK_SCRIPT = [
+    "SECOND",
+    "6",
+    "1",
+    "1",
+    "1",
+    "3",
+]  # morning, voicemail, may say CancerCare, skip
 
 # An area code for each kind of traffic, so that kinds never share a conversation. Numbers in
 # them are valid US ones (the hotline texts and files for them as for anyone, see flows.phones),
